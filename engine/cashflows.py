@@ -1,0 +1,184 @@
+"""Pool cash flows under the SIFMA standard model: validated input -> kernel -> columns.
+
+This is the low-level embedding entry point::
+
+    import pyarrow as pa, engine
+    cf = engine.project_cashflows(
+        pa.table({"loan_id": ["A"], "balance": [1e8], "note_rate": [0.08], "remaining_term": [360]}),
+        {"prepay": {"model": "psa", "speed": 150}, "default": {"model": "sda", "speed": 100},
+         "loss": {"severity": 0.2, "liquidation_lag": 12}},
+    )
+    cf.total_cash_flow  # numpy array, month 1 first
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Mapping
+
+import numpy as np
+import pyarrow as pa
+from pydantic import ValidationError
+
+from . import config as cfg
+from .curves import default_table, prepay_table
+from .errors import ConfigError
+from .jit import block_bounds
+from .kernels import standard as k
+from .tape import Loans, loans_from_rows, loans_from_table
+
+# output column -> description [unit]; the order is the Parquet column order
+COLUMNS: dict[str, str] = {
+    "month": "projection month, 1 = first payment after the analysis date",
+    "performing_balance": "performing balance at month end [currency]",
+    "new_defaults": "PERF(i-1) x MDR [currency]",
+    "foreclosure_balance": "balance of defaulted, not yet liquidated loans at month end [currency]",
+    "expected_amortization": "scheduled principal due on performing and foreclosed loans [currency]",
+    "voluntary_prepayments": "PERF(i-1) x r x SMM [currency]",
+    "amortization_from_defaults": "scheduled principal of loans in foreclosure, advanced [currency]",
+    "actual_amortization": "scheduled principal paid by borrowers [currency]",
+    "expected_interest": "interest due at the net rate on performing and foreclosed loans [currency]",
+    "interest_lost": "net interest not paid by defaulted loans [currency]",
+    "actual_interest": "net interest paid by borrowers [currency]",
+    "principal_recovery": "liquidation proceeds applied to principal [currency]",
+    "principal_loss": "principal written off at liquidation [currency]",
+    "amortized_default_balance": "balance of loans liquidated this month [currency]",
+    "gross_interest": "interest at the note rate on the balance that pays [currency]",
+    "servicing_fee": "servicing strip on the balance that pays [currency]",
+    "total_interest": "net interest to the holder (advanced interest included) [currency]",
+    "total_principal": "actual + advanced amortization + prepayments + recoveries [currency]",
+    "total_cash_flow": "total_principal + total_interest [currency]",
+    "smm": "pool prepayment rate, voluntary_prepayments / (prior balance after amortization)",
+    "mdr": "pool default rate, new_defaults / prior performing balance",
+}
+
+
+@dataclass(frozen=True)
+class CashFlows:
+    """Per-month pool cash flows; every attribute is a float64 array over months
+    1..n (``month`` is int64). Column meanings and units: :data:`COLUMNS`."""
+
+    month: np.ndarray
+    performing_balance: np.ndarray
+    new_defaults: np.ndarray
+    foreclosure_balance: np.ndarray
+    expected_amortization: np.ndarray
+    voluntary_prepayments: np.ndarray
+    amortization_from_defaults: np.ndarray
+    actual_amortization: np.ndarray
+    expected_interest: np.ndarray
+    interest_lost: np.ndarray
+    actual_interest: np.ndarray
+    principal_recovery: np.ndarray
+    principal_loss: np.ndarray
+    amortized_default_balance: np.ndarray
+    gross_interest: np.ndarray
+    servicing_fee: np.ndarray
+    total_interest: np.ndarray
+    total_principal: np.ndarray
+    total_cash_flow: np.ndarray
+    smm: np.ndarray
+    mdr: np.ndarray
+    starting_balance: float = 0.0
+
+    @property
+    def n_months(self) -> int:
+        return len(self.month)
+
+    def to_arrow(self) -> pa.Table:
+        return pa.table({f.name: getattr(self, f.name) for f in fields(self) if f.name != "starting_balance"})
+
+
+def as_loans(loans: Loans | pa.Table | Mapping[str, Any] | list) -> Loans:
+    """Accept a validated ``Loans``, an Arrow table, a dict of columns or a list of rows."""
+    if isinstance(loans, Loans):
+        return loans
+    if isinstance(loans, pa.Table):
+        return loans_from_table(loans)
+    if isinstance(loans, Mapping):
+        return loans_from_table(pa.table({k: np.asarray(v) if k != "loan_id" else list(map(str, v)) for k, v in loans.items()}))
+    return loans_from_rows(list(loans))
+
+
+def as_assumptions(a: cfg.Assumptions | Mapping[str, Any]) -> cfg.Assumptions:
+    if isinstance(a, cfg.Assumptions):
+        return a
+    try:
+        return cfg.Assumptions.model_validate(a)
+    except ValidationError as err:
+        raise ConfigError(cfg._format_errors(err, {"assumptions": a}, "").replace("<config>", "assumptions")) from None
+
+
+def project_cashflows(loans, assumptions) -> CashFlows:
+    """Project SIFMA-standard pool cash flows (SF section C.3), loan by loan.
+
+    Parameters
+    ----------
+    loans : ``Loans``, a ``pyarrow.Table``, a dict of column arrays or a list
+        of row dicts, with the tape columns of :mod:`engine.tape`.
+    assumptions : ``config.Assumptions`` or a dict with ``prepay``,
+        ``default`` and ``loss`` as in the YAML ``assumptions`` key.
+
+    Returns
+    -------
+    CashFlows : per-month pool totals, months 1..max(remaining_term).
+    """
+    loans = as_loans(loans)
+    a = as_assumptions(assumptions)
+    smm = prepay_table(a.prepay)
+    mdr = default_table(a.default)
+    loss = a.loss_or_default
+    n_months = int(loans.remaining_term.max())
+    bounds = block_bounds(loans.n)
+    out = np.zeros((len(bounds) - 1, n_months + 1, k.N_COLS))
+    k.project_pool(
+        bounds,
+        np.ascontiguousarray(loans.balance),
+        np.ascontiguousarray(loans.note_rate),
+        np.ascontiguousarray(loans.servicing_fee),
+        np.ascontiguousarray(loans.remaining_term),
+        np.ascontiguousarray(loans.age),
+        smm.rates,
+        smm.by_age,
+        mdr.rates,
+        mdr.by_age,
+        float(loss.severity),
+        int(loss.liquidation_lag),
+        bool(loss.advancing),
+        out,
+    )
+    return _columns(out.sum(axis=0)[1:], float(loans.balance.sum()))
+
+
+def _columns(t: np.ndarray, starting_balance: float) -> CashFlows:
+    """Name the kernel's summed columns and derive totals and pool rates."""
+    col = lambda c: t[:, c].copy()  # noqa: E731
+    total_principal = t[:, k.C_ACTAM] + t[:, k.C_AMDEF] + t[:, k.C_VOL] + t[:, k.C_RECOV]
+    total_interest = t[:, k.C_GROSSINT] - t[:, k.C_SERV]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        smm = np.where(t[:, k.C_PREPAY_BASE] > 0, t[:, k.C_VOL] / t[:, k.C_PREPAY_BASE], 0.0)
+        mdr = np.where(t[:, k.C_DEFAULT_BASE] > 0, t[:, k.C_NEWDEF] / t[:, k.C_DEFAULT_BASE], 0.0)
+    return CashFlows(
+        month=np.arange(1, t.shape[0] + 1, dtype=np.int64),
+        performing_balance=col(k.C_PERF),
+        new_defaults=col(k.C_NEWDEF),
+        foreclosure_balance=col(k.C_FCL),
+        expected_amortization=col(k.C_EXPAM),
+        voluntary_prepayments=col(k.C_VOL),
+        amortization_from_defaults=col(k.C_AMDEF),
+        actual_amortization=col(k.C_ACTAM),
+        expected_interest=col(k.C_EXPINT),
+        interest_lost=col(k.C_LOSTINT),
+        actual_interest=col(k.C_ACTINT),
+        principal_recovery=col(k.C_RECOV),
+        principal_loss=col(k.C_LOSS),
+        amortized_default_balance=col(k.C_ADB),
+        gross_interest=col(k.C_GROSSINT),
+        servicing_fee=col(k.C_SERV),
+        total_interest=total_interest,
+        total_principal=total_principal,
+        total_cash_flow=total_principal + total_interest,
+        smm=smm,
+        mdr=mdr,
+        starting_balance=starting_balance,
+    )

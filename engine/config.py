@@ -1,0 +1,418 @@
+"""Run configuration: YAML (or a dict) -> validated, frozen objects.
+
+Nothing runs until the whole config has been checked. A mistake stops the run
+with one line that names the key path, the value and what was expected::
+
+    assumptions.prepay.rate: expected a decimal in [0, 1), got 6 (a percent? write 0.06)
+
+All defaults live in this module. Rates are annual decimals (0.065), prices
+are percent of current face (101.25), times are months; see the README for
+the full key reference.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .errors import ConfigError
+
+# --------------------------------------------------------------------------
+# reusable field checks
+
+
+def _decimal(value: float, *, upper: float = 1.0, closed: bool = False) -> float:
+    """A rate written as a decimal; reject percents with a hint."""
+    ok = 0.0 <= value <= upper if closed else 0.0 <= value < upper
+    if not ok:
+        bracket = "]" if closed else ")"
+        hint = ""
+        if 1.0 <= value <= 100.0:
+            hint = f" (a percent? write {value / 100:g})"
+        raise ValueError(f"expected a decimal in [0, {upper:g}{bracket}, got {value:g}{hint}")
+    return value
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------
+# prepayment assumptions (SIFMA SF section B.2)
+
+
+class PrepayPSA(_Frozen):
+    """PSA ramp: CPR = speed/100 x 6% x min(age, 30)/30, age = loan age at the payment."""
+
+    model: Literal["psa"]
+    speed: float = Field(ge=0, le=5000, description="percent of the PSA benchmark (150 = 150% PSA)")
+
+
+class PrepayCPR(_Frozen):
+    model: Literal["cpr"]
+    rate: float = Field(description="annual decimal CPR")
+
+    @field_validator("rate")
+    @classmethod
+    def _rate(cls, v: float) -> float:
+        return _decimal(v)
+
+
+class PrepaySMM(_Frozen):
+    model: Literal["smm"]
+    rate: float = Field(description="monthly decimal SMM")
+
+    @field_validator("rate")
+    @classmethod
+    def _rate(cls, v: float) -> float:
+        return _decimal(v, closed=True)
+
+
+class PrepayVector(_Frozen):
+    """CPR by projection month (month 1 first); the last value is carried forward."""
+
+    model: Literal["vector"]
+    cpr: tuple[float, ...] = Field(min_length=1)
+
+    @field_validator("cpr")
+    @classmethod
+    def _cpr(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        for i, x in enumerate(v):
+            try:
+                _decimal(x)
+            except ValueError as e:
+                raise ValueError(f"element {i}: {e}") from None
+        return v
+
+
+class PrepayNone(_Frozen):
+    model: Literal["none"]
+
+
+Prepay = Annotated[
+    Union[PrepayPSA, PrepayCPR, PrepaySMM, PrepayVector, PrepayNone], Field(discriminator="model")
+]
+
+# --------------------------------------------------------------------------
+# default assumptions (SIFMA SF section C.4)
+
+
+class DefaultSDA(_Frozen):
+    """SDA curve by loan age; see :func:`engine.curves.sda_cdr`."""
+
+    model: Literal["sda"]
+    speed: float = Field(ge=0, le=5000, description="percent of the SDA benchmark")
+
+
+class DefaultCDR(_Frozen):
+    model: Literal["cdr"]
+    rate: float = Field(description="annual decimal CDR")
+
+    @field_validator("rate")
+    @classmethod
+    def _rate(cls, v: float) -> float:
+        return _decimal(v)
+
+
+class DefaultMDR(_Frozen):
+    model: Literal["mdr"]
+    rate: float = Field(description="monthly decimal MDR")
+
+    @field_validator("rate")
+    @classmethod
+    def _rate(cls, v: float) -> float:
+        return _decimal(v, closed=True)
+
+
+class DefaultVector(_Frozen):
+    """CDR by projection month (month 1 first); the last value is carried forward."""
+
+    model: Literal["vector"]
+    cdr: tuple[float, ...] = Field(min_length=1)
+
+    @field_validator("cdr")
+    @classmethod
+    def _cdr(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        for i, x in enumerate(v):
+            try:
+                _decimal(x)
+            except ValueError as e:
+                raise ValueError(f"element {i}: {e}") from None
+        return v
+
+
+class DefaultNone(_Frozen):
+    model: Literal["none"]
+
+
+Default = Annotated[
+    Union[DefaultSDA, DefaultCDR, DefaultMDR, DefaultVector, DefaultNone],
+    Field(discriminator="model"),
+]
+
+
+class Loss(_Frozen):
+    """Loss given default, SIFMA SF section C.2.f-g."""
+
+    severity: float = Field(description="loss / balance at default, decimal")
+    liquidation_lag: int = Field(ge=0, le=120, description="months from default to liquidation")
+    advancing: bool = Field(default=True, description="servicer advances P&I on loans in foreclosure")
+
+    @field_validator("severity")
+    @classmethod
+    def _severity(cls, v: float) -> float:
+        return _decimal(v, closed=True)
+
+
+class Assumptions(_Frozen):
+    prepay: Prepay = PrepayNone(model="none")
+    default: Default = DefaultNone(model="none")
+    loss: Loss | None = None
+
+    @model_validator(mode="after")
+    def _loss_needed(self) -> "Assumptions":
+        if self.default.model != "none" and self.loss is None:
+            raise ValueError(
+                "loss: required when default is not 'none' "
+                "(expected {severity, liquidation_lag, advancing})"
+            )
+        return self
+
+    @property
+    def loss_or_default(self) -> Loss:
+        return self.loss if self.loss is not None else Loss(severity=0.0, liquidation_lag=0)
+
+
+class Valuation(_Frozen):
+    """Either a price (percent of face) or a yield (annual decimal, mortgage basis)."""
+
+    price: float | None = Field(default=None, gt=0, le=1000)
+    yield_: float | None = Field(default=None, alias="yield")
+    delay_days: int = Field(default=0, ge=0, le=365)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("price")
+    @classmethod
+    def _price(cls, v: float | None) -> float | None:
+        if v is not None and v < 1.0:
+            raise ValueError(
+                f"expected a price in percent of face (e.g. 101.25), got {v:g} "
+                f"(a decimal? write {v * 100:g})"
+            )
+        return v
+
+    @field_validator("yield_")
+    @classmethod
+    def _yield(cls, v: float | None) -> float | None:
+        if v is not None and not -0.5 < v < 1.0:
+            hint = f" (a percent? write {v / 100:g})" if 1.0 <= v <= 100.0 else ""
+            raise ValueError(f"expected an annual decimal in (-0.5, 1), got {v:g}{hint}")
+        return v
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "Valuation":
+        if (self.price is None) == (self.yield_ is None):
+            raise ValueError("give exactly one of `price` or `yield`")
+        return self
+
+
+class Output(_Frozen):
+    dir: Path | None = None
+    cashflows: bool = True
+
+
+class InlineLoan(BaseModel):
+    """A tape row written in the config; columns are checked with the tape rules."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    loan_id: str | int
+
+
+class Config(_Frozen):
+    """A validated run configuration.
+
+    Attributes
+    ----------
+    name : run name, used in output metadata.
+    tape : path of a Parquet or CSV loan tape, resolved against the config
+        file's folder; or ``loans``, inline rows.
+    assumptions, valuation, output : see the README key reference.
+    base_dir : folder relative paths were resolved against (not a YAML key).
+    """
+
+    name: str = Field(min_length=1)
+    tape: Path | None = None
+    loans: tuple[InlineLoan, ...] | None = None
+    assumptions: Assumptions = Assumptions()
+    valuation: Valuation | None = None
+    output: Output = Output()
+
+    @model_validator(mode="after")
+    def _tape_or_loans(self) -> "Config":
+        if (self.tape is None) == (self.loans is None):
+            raise ValueError("give exactly one of `tape` (a file) or `loans` (inline rows)")
+        if self.loans is not None and len(self.loans) == 0:
+            raise ValueError("loans: expected at least one loan")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved config as plain JSON-able data."""
+        return json.loads(self.model_dump_json(by_alias=True, exclude_none=True))
+
+    def hash(self) -> str:
+        """sha256 of the resolved config (stable key order)."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------
+# loading
+
+
+def _format_errors(err: ValidationError, data: Any, source: str) -> str:
+    lines = []
+    for e in err.errors():
+        path = _readable_path(e["loc"], data)
+        if e["type"] == "value_error":
+            msg = str(e.get("ctx", {}).get("error", e["msg"]))
+            # messages from model validators name their own key
+            if not path and ":" in msg.split(" ")[0]:
+                lines.append(f"{source}{msg}")
+                continue
+            if msg.startswith("loss:") and path:
+                lines.append(f"{source}{path}.{msg}")
+                continue
+        elif e["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        elif e["type"] == "union_tag_invalid":
+            expected = e.get("ctx", {}).get("expected_tags", "")
+            msg = f"unknown model {e.get('ctx', {}).get('tag')!r}, expected one of {expected}"
+            path = f"{path}.model" if path else "model"
+            lines.append(f"{source}{path}: {msg}")
+            continue
+        elif e["type"] == "union_tag_not_found":
+            msg = "expected a `model` key"
+        else:
+            msg = e["msg"][0].lower() + e["msg"][1:]
+        got = ""
+        if e["type"] not in ("missing", "value_error") and "input" in e:
+            shown = e["input"]
+            if not isinstance(shown, (dict, list)):
+                got = f", got {shown!r}"
+        lines.append(f"{source}{path or '<config>'}: {msg}{got}")
+    return "\n".join(lines)
+
+
+def _readable_path(loc: tuple, data: Any) -> str:
+    """Join a pydantic location, dropping union-tag components and `yield_` aliases."""
+    parts: list[str] = []
+    node = data
+    for item in loc:
+        if isinstance(item, str) and isinstance(node, dict) and item not in node:
+            if node.get("model") == item:  # discriminated-union tag, not a key
+                continue
+        if item == "yield_":
+            item = "yield"
+        parts.append(f"[{item}]" if isinstance(item, int) else str(item))
+        if isinstance(node, dict):
+            node = node.get(item)
+        elif isinstance(node, list) and isinstance(item, int) and item < len(node):
+            node = node[item]
+        else:
+            node = None
+    return ".".join(parts).replace(".[", "[")
+
+
+def apply_overrides(data: dict, overrides: list[str] | tuple[str, ...]) -> dict:
+    """Apply ``a.b.c=VALUE`` overrides (VALUE parsed as YAML) to a copy of ``data``."""
+    data = copy.deepcopy(data)
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"--set {item}: expected KEY.PATH=VALUE")
+        key, raw = item.split("=", 1)
+        keys = [k for k in key.strip().split(".") if k]
+        if not keys:
+            raise ConfigError(f"--set {item}: empty key path")
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw
+        node = data
+        for k in keys[:-1]:
+            if not isinstance(node.get(k), dict):
+                node[k] = {}
+            node = node[k]
+        node[keys[-1]] = value
+    return data
+
+
+def load_config(
+    source: str | Path | dict | Config,
+    overrides: list[str] | tuple[str, ...] = (),
+    base_dir: str | Path | None = None,
+) -> Config:
+    """Read and validate a config.
+
+    Parameters
+    ----------
+    source : a YAML file path, a dict of the same shape, or a ``Config``.
+    overrides : ``a.b.c=VALUE`` strings applied before validation.
+    base_dir : folder that relative ``tape`` paths are resolved against; the
+        YAML file's folder by default, else the current directory.
+
+    Raises
+    ------
+    ConfigError : with one line per problem, each naming the key path.
+    """
+    if isinstance(source, Config):
+        if not overrides:
+            return source
+        source = source.to_dict()
+    label = ""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        label = f"{path}: "
+        try:
+            text = path.read_text()
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except OSError as e:
+            raise ConfigError(f"{path}: cannot read config ({e.strerror})") from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark else ""
+            problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+            raise ConfigError(f"{path}:{where}: not valid YAML ({problem})") from None
+        if base_dir is None:
+            base_dir = path.parent
+    else:
+        data = copy.deepcopy(source)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{label}expected a mapping of keys at the top level")
+    data = apply_overrides(data, overrides)
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_format_errors(err, data, label)) from None
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    if cfg.tape is not None and not cfg.tape.is_absolute():
+        cfg = cfg.model_copy(update={"tape": (base / cfg.tape)})
+    return cfg

@@ -1,0 +1,212 @@
+"""Pool measures: tape statistics, WAL, and yield-price analytics (SIFMA SF).
+
+Conventions (DESIGN.md, SIFMA Uniform Practices chapter SF):
+
+- WAL [years] = sum(m x principal_m) / sum(principal_m) / 12 with principal =
+  scheduled + prepaid + recovered (losses excluded).
+- Cash flow ``k`` is paid ``t_k = (30 k + delay_days) / 360`` years after
+  settlement (30/360, settlement at the start of the first accrual month).
+- Mortgage yield ``y`` compounds monthly: PV = sum CF_k (1 + y/12)^-(12 t_k).
+  Bond-equivalent yield BEY = 2 [(1 + y/12)^6 - 1] (semiannual compounding).
+- Durations and convexity are measured from settlement with the delay
+  included (see :func:`yield_measures`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+
+from .cashflows import CashFlows
+from .errors import ConvergenceError
+from .tape import Loans
+
+
+@dataclass(frozen=True)
+class PoolStats:
+    """Current-balance-weighted tape statistics at the analysis date."""
+
+    n_loans: int
+    balance: float  # [currency]
+    wac: float  # gross note rate [annual decimal]
+    net_wac: float  # note rate less servicing [annual decimal]
+    wam: float  # remaining term [months]
+    wala: float  # age [months]
+
+
+def pool_stats(loans: Loans) -> PoolStats:
+    w = loans.balance
+    total = float(w.sum())
+    avg = lambda x: float(np.dot(w, x) / total)  # noqa: E731
+    return PoolStats(
+        n_loans=loans.n,
+        balance=total,
+        wac=avg(loans.note_rate),
+        net_wac=avg(loans.net_rate),
+        wam=avg(loans.remaining_term),
+        wala=avg(loans.age),
+    )
+
+
+def wal_years(principal: np.ndarray, months: np.ndarray | None = None) -> float:
+    """Weighted average life in years: sum(t x P_t) / sum(P_t) / 12."""
+    principal = np.asarray(principal, dtype=np.float64)
+    if months is None:
+        months = np.arange(1, len(principal) + 1)
+    total = principal.sum()
+    return float(np.dot(months, principal) / total / 12.0) if total > 0 else float("nan")
+
+
+# --------------------------------------------------------------------------
+# yield and price
+
+
+def times_years(n: int, delay_days: int = 0) -> np.ndarray:
+    """Payment times t_k = (30 k + delay_days) / 360 for k = 1..n [years]."""
+    return (30.0 * np.arange(1, n + 1) + delay_days) / 360.0
+
+
+def pv(cash_flows: np.ndarray, mortgage_yield: float, delay_days: int = 0) -> float:
+    """Present value at a monthly-compounded mortgage yield [same currency as cash_flows]."""
+    t = times_years(len(cash_flows), delay_days)
+    return float(np.dot(cash_flows, (1.0 + mortgage_yield / 12.0) ** (-12.0 * t)))
+
+
+def yield_from_pv(
+    cash_flows: np.ndarray, target_pv: float, delay_days: int = 0, *, raise_on_failure: bool = False
+) -> float:
+    """Mortgage yield (annual, monthly compounding) at which PV equals ``target_pv``.
+
+    Returns NaN when no yield in (-99%, 1000%) prices the flows, unless
+    ``raise_on_failure``, which raises :class:`ConvergenceError`.
+    """
+    f = lambda y: pv(cash_flows, y, delay_days) - target_pv  # noqa: E731
+    lo, hi = -0.99 * 12.0 / 12.0, 10.0
+    try:
+        if f(lo) * f(hi) > 0:
+            raise ValueError("no sign change")
+        return float(brentq(f, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500))
+    except (ValueError, RuntimeError) as e:
+        if raise_on_failure:
+            raise ConvergenceError(f"no yield prices these cash flows at {target_pv:,.2f} ({e})") from None
+        return float("nan")
+
+
+def bey_from_mortgage_yield(y: float) -> float:
+    """Bond-equivalent (semiannual) yield of a monthly-compounded mortgage yield."""
+    return 2.0 * ((1.0 + y / 12.0) ** 6 - 1.0)
+
+
+@dataclass(frozen=True)
+class YieldMeasures:
+    """SIFMA SF yield and yield-related measures for one set of cash flows.
+
+    price [percent of face], mortgage_yield [annual, monthly compounding],
+    yield_bey [annual, semiannual compounding], average_life,
+    macaulay_duration, modified_duration [years], convexity [years^2].
+    """
+
+    price: float
+    yield_bey: float
+    mortgage_yield: float
+    average_life: float
+    macaulay_duration: float
+    modified_duration: float
+    convexity: float
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def yield_measures(
+    cash_flows: np.ndarray,
+    principal: np.ndarray,
+    face: float,
+    *,
+    price: float | None = None,
+    mortgage_yield: float | None = None,
+    delay_days: int = 0,
+) -> YieldMeasures:
+    """Price <-> yield and the risk measures, SIFMA SF section G conventions.
+
+    Parameters
+    ----------
+    cash_flows, principal : by month, month 1 first [currency].
+    face : current face the price is quoted on [currency].
+    price : percent of face (settlement at the start of month 1, no accrued).
+    mortgage_yield : annual decimal, monthly compounding. Give one of the two.
+    delay_days : days past the 30/360 month end that each payment arrives.
+
+    Notes
+    -----
+    With v = 1 + y/12 and n_k = 12 t_k the payment time in months:
+    Macaulay duration D = sum t_k CF_k v^-n_k / PV; modified duration
+    D_mod = D / v = -(dPV/dy) / PV; convexity C = (d2PV/dy2) / PV
+    = sum t_k (t_k + 1/12) CF_k v^-(n_k+2) / PV, all in years.
+    """
+    cash_flows = np.asarray(cash_flows, dtype=np.float64)
+    n = len(cash_flows)
+    if (price is None) == (mortgage_yield is None):
+        raise ValueError("give exactly one of price or mortgage_yield")
+    if mortgage_yield is None:
+        mortgage_yield = yield_from_pv(cash_flows, price / 100.0 * face, delay_days)
+    y = mortgage_yield
+    t = times_years(n, delay_days)
+    v = 1.0 + y / 12.0
+    disc = v ** (-12.0 * t)
+    pv_k = cash_flows * disc
+    total = pv_k.sum()
+    if price is None:
+        price = total / face * 100.0
+    mac = float(np.dot(t, pv_k) / total)
+    mod = mac / v
+    conv = float(np.dot(t * (t + 1.0 / 12.0), pv_k) / total / v**2)
+    principal = np.asarray(principal, dtype=np.float64)
+    al = float(np.dot(t, principal) / principal.sum()) if principal.sum() > 0 else math.nan
+    return YieldMeasures(
+        price=float(price),
+        yield_bey=bey_from_mortgage_yield(y),
+        mortgage_yield=float(y),
+        average_life=al,
+        macaulay_duration=mac,
+        modified_duration=mod,
+        convexity=conv,
+    )
+
+
+def summary_row(loans: Loans, cf: CashFlows, valuation=None) -> dict[str, float]:
+    """The one-row ``summary`` table: tape stats, WAL, cumulative defaults/losses, and
+    (given a valuation) price, yields, average life, durations and convexity."""
+    stats = pool_stats(loans)
+    start = stats.balance
+    cum_def = float(cf.new_defaults.sum())
+    cum_loss = float(cf.principal_loss.sum())
+    row: dict[str, float] = {
+        "n_loans": stats.n_loans,
+        "balance": stats.balance,
+        "wac": stats.wac,
+        "net_wac": stats.net_wac,
+        "wam": stats.wam,
+        "wala": stats.wala,
+        "wal": wal_years(cf.total_principal, cf.month),
+        "cumulative_defaults": cum_def,
+        "cumulative_losses": cum_loss,
+        "cumulative_defaults_pct": 100.0 * cum_def / start,
+        "cumulative_losses_pct": 100.0 * cum_loss / start,
+        "total_principal": float(cf.total_principal.sum()),
+        "total_interest": float(cf.total_interest.sum()),
+    }
+    if valuation is not None:
+        m = yield_measures(
+            cf.total_cash_flow,
+            cf.total_principal,
+            start,
+            price=valuation.price,
+            mortgage_yield=valuation.yield_,
+            delay_days=valuation.delay_days,
+        )
+        row.update(m.as_dict())
+    return row
