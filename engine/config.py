@@ -102,8 +102,47 @@ class PrepayNone(_Frozen):
     model: Literal["none"]
 
 
+# approximate month-of-year prepayment factors (January first), after the
+# seasonal pattern of agency turnover in Richard & Roll (1989) and Hayre (ed.),
+# "Salomon Smith Barney Guide to MBS": slow winter, fast late summer.
+SEASONALITY = (0.80, 0.82, 0.92, 1.00, 1.06, 1.12, 1.12, 1.14, 1.08, 1.02, 0.98, 0.94)
+
+
+class PrepayTurnover(_Frozen):
+    """Turnover with seasoning and seasonality, plus a refinancing S-curve.
+
+    CPR = base_cpr x min(1, age / ramp_months) x seasonality[month of year]
+          + refi_max_cpr x burnout / (1 + exp(-(incentive - refi_midpoint) / refi_slope)),
+    incentive = note rate - the path's mortgage rate [annual decimal];
+    burnout = exp(-burnout x sum of past positive incentive in rate-years).
+    After Richard & Roll (1989); parameters are typical agency magnitudes.
+    """
+
+    model: Literal["turnover"]
+    base_cpr: float = 0.06
+    ramp_months: int = Field(default=30, ge=1, le=360)
+    seasonality: tuple[float, ...] = SEASONALITY
+    refi_max_cpr: float = 0.30
+    refi_midpoint: float = 0.0075
+    refi_slope: float = Field(default=0.0025, gt=0)
+    burnout: float = Field(default=0.0, ge=0)
+
+    @field_validator("base_cpr", "refi_max_cpr")
+    @classmethod
+    def _cpr(cls, v: float) -> float:
+        return _decimal(v)
+
+    @field_validator("seasonality")
+    @classmethod
+    def _season(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if len(v) != 12 or any(x < 0 for x in v):
+            raise ValueError(f"expected 12 non-negative month-of-year factors, got {list(v)}")
+        return v
+
+
 Prepay = Annotated[
-    Union[PrepayPSA, PrepayCPR, PrepaySMM, PrepayVector, PrepayNone], Field(discriminator="model")
+    Union[PrepayPSA, PrepayCPR, PrepaySMM, PrepayVector, PrepayTurnover, PrepayNone],
+    Field(discriminator="model"),
 ]
 
 # --------------------------------------------------------------------------
@@ -230,9 +269,209 @@ class Valuation(_Frozen):
         return self
 
 
+# --------------------------------------------------------------------------
+# the loan-level state model (DESIGN.md, "The loan-level state model")
+#
+# Every probability is monthly. Defaults are illustrative magnitudes for US
+# re-performing and non-performing residential loans; where each comes from is
+# written beside it and in the README ("State model parameters").
+
+
+def _prob(v: float) -> float:
+    return _decimal(v, closed=True)
+
+
+class _Probs(_Frozen):
+    """A state's exit probabilities; they must not sum over 1 (checked by name)."""
+
+    @model_validator(mode="after")
+    def _sum(self):
+        total = sum(getattr(self, f) for f in type(self).model_fields if f not in _NOT_PROBS)
+        if total > 1.0 + 1e-12:
+            parts = ", ".join(f"{f}={getattr(self, f):g}" for f in type(self).model_fields if f not in _NOT_PROBS)
+            raise ValueError(f"monthly probabilities sum to {total:g} > 1 ({parts})")
+        return self
+
+
+_NOT_PROBS = {"cure_decay", "roll_multiplier_modified"}
+
+
+class CurrentRates(_Probs):
+    # MBA National Delinquency Survey: ~1-2% of prime loans roll 30 days late each
+    # month in stress; re-performing loans run well above that (Davidson & Levin ch. 12)
+    to_dq30: float = 0.012
+    roll_multiplier_modified: float = Field(default=2.0, ge=0, description="re-default multiplier after a modification")
+
+    _f = field_validator("to_dq30")(lambda cls, v: _prob(v))
+
+
+class Dq30Rates(_Probs):
+    cure: float = 0.40
+    roll: float = 0.30
+    _f = field_validator("cure", "roll")(lambda cls, v: _prob(v))
+
+
+class Dq60Rates(_Probs):
+    cure: float = 0.20
+    roll: float = 0.45
+    modification: float = 0.02
+    deed_in_lieu: float = 0.002
+    _f = field_validator("cure", "roll", "modification", "deed_in_lieu")(lambda cls, v: _prob(v))
+
+
+class Dq90Rates(_Probs):
+    cure: float = 0.04
+    to_foreclosure: float = 0.12
+    modification: float = 0.03
+    deed_in_lieu: float = 0.004
+    cure_decay: float = Field(default=0.93, gt=0, le=1, description="cure multiplier per extra month behind past 3")
+    _f = field_validator("cure", "to_foreclosure", "modification", "deed_in_lieu")(lambda cls, v: _prob(v))
+
+
+class ForeclosureRates(_Probs):
+    cure: float = 0.012
+    modification: float = 0.012
+    deed_in_lieu: float = 0.004
+    _f = field_validator("cure", "modification", "deed_in_lieu")(lambda cls, v: _prob(v))
+
+
+class Delinquency(_Frozen):
+    current: CurrentRates = CurrentRates()
+    dq30: Dq30Rates = Dq30Rates()
+    dq60: Dq60Rates = Dq60Rates()
+    dq90: Dq90Rates = Dq90Rates()
+    foreclosure: ForeclosureRates = ForeclosureRates()
+
+
+class LtvCurve(_Frozen):
+    """Piecewise-linear multipliers of mark-to-market LTV (flat beyond the ends)."""
+
+    ltv: tuple[float, ...] = (0.5, 0.8, 1.0, 1.2, 1.5)
+    roll: tuple[float, ...] = (0.6, 1.0, 1.5, 2.2, 3.0)
+    cure: tuple[float, ...] = (1.2, 1.0, 0.8, 0.65, 0.5)
+
+    @model_validator(mode="after")
+    def _shape(self):
+        n = len(self.ltv)
+        if n < 1 or len(self.roll) != n or len(self.cure) != n:
+            raise ValueError(f"ltv, roll and cure need the same length, got {n}, {len(self.roll)}, {len(self.cure)}")
+        if any(b <= a for a, b in zip(self.ltv, self.ltv[1:])):
+            raise ValueError(f"ltv knots must increase, got {list(self.ltv)}")
+        if any(x < 0 for x in self.roll + self.cure):
+            raise ValueError("multipliers must be non-negative")
+        return self
+
+
+class Multipliers(_Frozen):
+    """Loan and path multipliers of the roll (current -> dq30) and cure hazards.
+
+    roll x exp(fico_roll x (fico - fico_center) / 100), cure x exp(fico_cure x ...);
+    roll x clip(1 + original_ltv_roll x (ltv - 0.8), 0.5, 2); unknown FICO/LTV: 1.
+    """
+
+    mtm_ltv: LtvCurve = LtvCurve()
+    fico_center: float = 680.0
+    fico_roll: float = -0.8
+    fico_cure: float = 0.4
+    original_ltv_roll: float = 1.0
+
+
+class Modification(_Frozen):
+    """Flex-Modification-style terms (Fannie Mae / Freddie Mac servicing guides):
+    arrears capitalised, rate cut to a floor, term extended, part forborne."""
+
+    rate_cut: float = 0.02
+    rate_floor: float = 0.03
+    term_months: int = Field(default=480, ge=1, le=720, description="modified loans amortise to this projection month")
+    forbearance: float = 0.10
+    _f = field_validator("rate_cut", "rate_floor", "forbearance")(lambda cls, v: _decimal(v))
+
+
+class Foreclosure(_Frozen):
+    """Timelines by state (engine/data/foreclosure_timelines.csv) and costs."""
+
+    timeline_months: dict[str, int] = Field(default_factory=dict, description="per-state overrides")
+    months: int | None = Field(default=None, ge=0, le=240, description="one timeline for every loan")
+    legal_cost_monthly: float = Field(default=300.0, ge=0, description="[currency per loan-month]")
+
+    @field_validator("timeline_months")
+    @classmethod
+    def _timelines(cls, v: dict[str, int]) -> dict[str, int]:
+        for state, months in v.items():
+            if not isinstance(months, int) or isinstance(months, bool) or months < 0 or months > 240:
+                raise ValueError(f"{state}: expected whole months in [0, 240], got {months!r}")
+        return v
+
+
+class Reo(_Frozen):
+    months: int = Field(default=6, ge=0, le=120, description="REO marketing time")
+    holding_cost_monthly: float = Field(default=250.0, ge=0, description="[currency per loan-month]")
+    selling_cost: float = 0.08
+    _f = field_validator("selling_cost")(lambda cls, v: _decimal(v))
+
+
+class DeedInLieu(_Frozen):
+    cost: float = Field(default=3000.0, ge=0, description="cash for keys and transfer [currency per loan]")
+
+
+class Advances(_Frozen):
+    taxes_insurance_rate: float = Field(
+        default=0.015, ge=0, lt=1, description="annual T&I as a decimal of property value, advanced from dq90+"
+    )
+
+
+class Liquidation(_Frozen):
+    """A fixed severity replaces the sale outcome (SIFMA-style comparisons)."""
+
+    severity: float | None = None
+    _f = field_validator("severity")(lambda cls, v: v if v is None else _decimal(v, closed=True))
+
+
+class StateModel(_Frozen):
+    delinquency: Delinquency = Delinquency()
+    multipliers: Multipliers = Multipliers()
+    modification: Modification = Modification()
+    deed_in_lieu: DeedInLieu = DeedInLieu()
+    foreclosure: Foreclosure = Foreclosure()
+    reo: Reo = Reo()
+    advances: Advances = Advances()
+    liquidation: Liquidation = Liquidation()
+
+
+class HPI(_Frozen):
+    """National log home-price index: drift and volatility are annual decimals."""
+
+    drift: float = Field(default=0.03, gt=-1, lt=1)
+    volatility: float = Field(default=0.05, ge=0, lt=1)
+    correlation: float = Field(default=0.0, ge=-1, le=1)
+    antithetic: bool = False
+    scenario: tuple[tuple[int, float], ...] | None = Field(
+        default=None, description="fixed path: (month, change from today) points, e.g. [[36, -0.25]]"
+    )
+    scenario_file: Path | None = Field(default=None, description="a scenarios/*.yaml file (relative to the config)")
+
+
+class Economy(_Frozen):
+    mortgage_rate: float = Field(default=0.0625, description="market mortgage rate, flat [annual decimal]")
+    hpi: HPI = HPI()
+
+    _f = field_validator("mortgage_rate")(lambda cls, v: _decimal(v))
+
+
+class Simulation(_Frozen):
+    integration: Literal["expected", "sampled"] = "sampled"
+    paths: int = Field(default=1000, ge=1, le=10_000_000)
+    seed: int = Field(default=1, ge=0, lt=2**63)
+    horizon: int | None = Field(default=None, ge=1, le=1200, description="months; default: long enough to resolve")
+    chunk_paths: int = Field(default=64, ge=1, description="paths per chunk; does not change results")
+    start_month: int = Field(default=12, ge=1, le=12, description="calendar month of projection month 1")
+
+
 class Output(_Frozen):
     dir: Path | None = None
     cashflows: bool = True
+    loans: bool = Field(default=False, description="write loans.parquet (outcome probabilities per loan)")
+    quantiles: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 class InlineLoan(BaseModel):
@@ -255,14 +494,23 @@ class Config(_Frozen):
     """
 
     name: str = Field(min_length=1)
+    model: Literal["standard", "state"] = "standard"
     tape: Path | None = None
     loans: tuple[InlineLoan, ...] | None = None
     assumptions: Assumptions = Assumptions()
     valuation: Valuation | None = None
     output: Output = Output()
+    simulation: Simulation = Simulation()
+    economy: Economy = Economy()
+    state_model: StateModel = StateModel()
 
     @model_validator(mode="after")
     def _tape_or_loans(self) -> "Config":
+        if self.model == "standard" and self.assumptions.prepay.model == "turnover":
+            raise ValueError(
+                "assumptions.prepay.model: 'turnover' needs the state model (model: state), "
+                "the standard model takes psa, cpr, smm, vector or none"
+            )
         if (self.tape is None) == (self.loans is None):
             raise ValueError("give exactly one of `tape` (a file) or `loans` (inline rows)")
         if self.loans is not None and len(self.loans) == 0:
