@@ -10,7 +10,7 @@ import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numba
 import pyarrow as pa
@@ -38,14 +38,25 @@ class RunResult:
 
     config: Config
     loans: Loans
-    cash_flows: CashFlows
     summary: pa.Table
     cashflows: pa.Table
+    cash_flows: CashFlows | None = None  # standard model: the arrays behind ``cashflows``
+    cashflow_quantiles: pa.Table | None = None  # state model
+    paths: pa.Table | None = None  # state model: one row per path
+    loan_outcomes: pa.Table | None = None  # state model, with output.loans
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def tables(self) -> dict[str, pa.Table]:
-        return {"cashflows": self.cashflows, "summary": self.summary}
+        """Every output table by file stem (``cashflows`` -> cashflows.parquet)."""
+        tables = {"cashflows": self.cashflows, "summary": self.summary}
+        if self.cashflow_quantiles is not None:
+            tables["cashflow_quantiles"] = self.cashflow_quantiles
+        if self.paths is not None:
+            tables["paths"] = self.paths
+        if self.loan_outcomes is not None:
+            tables["loans"] = self.loan_outcomes
+        return tables
 
     def run_info(self) -> dict[str, Any]:
         return {
@@ -53,6 +64,8 @@ class RunResult:
             "schema_version": SCHEMA_VERSION,
             "config": self.config.to_dict(),
             "config_hash": self.config.hash(),
+            "model": self.config.model,
+            "seed": self.config.simulation.seed if self.config.model == "state" else None,
             "n_loans": self.loans.n,
             "timings_seconds": self.timings,
             "python": platform.python_version(),
@@ -83,9 +96,14 @@ def load_loans(config: Config) -> Loans:
     return loans_from_rows(rows, source="loans")
 
 
-def run(config: str | Path | dict | Config, overrides: tuple[str, ...] | list[str] = ()) -> RunResult:
+def run(
+    config: str | Path | dict | Config,
+    overrides: tuple[str, ...] | list[str] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
     """Validate ``config`` (a YAML path, a dict or a ``Config``), project and measure.
 
+    ``progress(done, total)`` is called after each chunk of paths (state model).
     Raises :class:`engine.errors.InputError` subclasses for bad input.
     """
     timings: dict[str, float] = {}
@@ -93,6 +111,8 @@ def run(config: str | Path | dict | Config, overrides: tuple[str, ...] | list[st
     cfg = load_config(config, overrides)
     loans = load_loans(cfg)
     timings["load"] = time.perf_counter() - t0
+    if cfg.model == "state":
+        return _run_state(cfg, loans, timings, t0, progress)
 
     t1 = time.perf_counter()
     cf = project_cashflows(loans, cfg.assumptions)
@@ -103,7 +123,26 @@ def run(config: str | Path | dict | Config, overrides: tuple[str, ...] | list[st
     cashflows = cf.to_arrow()
     timings["measure"] = time.perf_counter() - t2
     timings["total"] = time.perf_counter() - t0
-    return RunResult(cfg, loans, cf, summary, cashflows, timings)
+    return RunResult(cfg, loans, summary, cashflows, cash_flows=cf, timings=timings)
+
+
+def _run_state(cfg: Config, loans: Loans, timings: dict, t0: float, progress) -> RunResult:
+    from .simulate import run_state_model
+
+    t1 = time.perf_counter()
+    sr = run_state_model(cfg, loans, progress=progress)
+    timings["simulate"] = time.perf_counter() - t1
+    timings["total"] = time.perf_counter() - t0
+    return RunResult(
+        cfg,
+        loans,
+        pa.Table.from_pylist([sr.summary]),
+        sr.cashflows,
+        cashflow_quantiles=sr.quantiles,
+        paths=sr.paths,
+        loan_outcomes=sr.loans,
+        timings=timings,
+    )
 
 
 __all__ = ["run", "RunResult", "load_loans"]

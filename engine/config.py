@@ -663,4 +663,8 @@ def load_config(
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     if cfg.tape is not None and not cfg.tape.is_absolute():
         cfg = cfg.model_copy(update={"tape": (base / cfg.tape)})
+    scenario = cfg.economy.hpi.scenario_file
+    if scenario is not None and not scenario.is_absolute():
+        hpi = cfg.economy.hpi.model_copy(update={"scenario_file": base / scenario})
+        cfg = cfg.model_copy(update={"economy": cfg.economy.model_copy(update={"hpi": hpi})})
     return cfg

@@ -106,9 +106,9 @@ def npl_tape(n_loans: int = 500, seed: int = 20261122) -> pa.Table:
     escrow = np.round(np.where(behind > 3, behind * rng.uniform(150, 600, n), 0.0), 2)
     deferred = np.round(np.where(rng.random(n) < 0.25, balance * rng.uniform(0.05, 0.25, n), 0.0), 2)
     ltv = np.clip(np.round(rng.normal(0.82, 0.12, n), 3), 0.4, 1.05)
-    years = age / 12.0
-    hpi_growth = np.exp(rng.normal(0.035, 0.03, n) * years)  # home prices since origination
-    property_value = np.round(orig_bal / ltv * hpi_growth * rng.uniform(0.85, 1.1, n), -3)
+    # current (mark-to-market) LTV of distressed loans: wide, some under water
+    mtm_ltv = np.clip(rng.lognormal(np.log(0.85), 0.30, n), 0.30, 1.80)
+    property_value = np.round((balance + deferred) / mtm_ltv, -3)
     fico = np.clip(np.round(rng.normal(610, 55, n)), 450, 820)
     return pa.table(
         {

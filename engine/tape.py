@@ -141,6 +141,25 @@ def read_tape(path: str | Path) -> Loans:
     return loans_from_table(table, source=str(path))
 
 
+def _row_value(row: dict, name: str):
+    """``row[name]``; a key the row leaves out takes the column's documented default
+    (an explicit null stays null and is reported as such)."""
+    if name in row:
+        return row[name]
+    if name in OPTIONAL_TEXT:
+        return OPTIONAL_TEXT[name]
+    default = OPTIONAL_NUMERIC.get(name)
+    if name == "original_term":
+        age, term = row.get("age", 0), row.get("remaining_term")
+        numbers = isinstance(age, (int, float)) and isinstance(term, (int, float))
+        default = age + term if numbers else None  # else the age/term check reports it
+    elif name == "original_balance":
+        default = row.get("balance")
+    if isinstance(default, float) and np.isnan(default):
+        default = None  # unknown: the column is nullable
+    return default
+
+
 def loans_from_rows(rows: Sequence[dict], source: str = "loans") -> Loans:
     """Validate inline rows (a list of dicts, as written under ``loans:`` in a config)."""
     if not rows:
@@ -150,7 +169,7 @@ def loans_from_rows(rows: Sequence[dict], source: str = "loans") -> Loans:
         for k in r:
             if k not in names:
                 names.append(k)
-    columns = {k: [r.get(k) for r in rows] for k in names}
+    columns = {k: [_row_value(r, k) for r in rows] for k in names}
     if "loan_id" in columns:
         columns["loan_id"] = [None if v is None else str(v) for v in columns["loan_id"]]
     try:

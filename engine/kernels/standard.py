@@ -28,6 +28,8 @@ a level-payment loan at its gross note rate over its remaining term:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..jit import jit, pjit, prange
@@ -85,7 +87,8 @@ def project_loan(
     fee = servicing / 12.0
     # level payment per unit of current balance over the remaining term
     if c > 0.0:
-        pmt = c / (1.0 - (1.0 + c) ** (-term))
+        # 1 - (1 + c)^-n written without cancellation, so tiny rates do not blow up
+        pmt = c / -math.expm1(-term * math.log1p(c))
     else:
         pmt = 1.0 / term
     ring_len = lag + 1

@@ -1,0 +1,173 @@
+"""The hazard model's inputs: config + tape -> plain arrays for the state kernels.
+
+Everything the kernels need about a loan or a parameter is resolved here, in
+Python, once: loan multipliers (FICO, original LTV), foreclosure timelines by
+state, property values, modified terms, starting arrears, and the hazard
+parameter vector indexed by the ``H_*`` constants of
+:mod:`engine.kernels.state`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import config as cfg
+from .curves import prepay_table
+from .kernels import state as ks
+from .tape import STATUS_CODE, Loans
+from .timelines import foreclosure_months
+
+ASSUMED_LTV = 0.80  # property value = balance / 0.80 when the tape has neither value nor LTV
+
+
+@dataclass(frozen=True)
+class LoanInputs:
+    """Per-loan arrays (length n) the state kernels read. Units as in engine.tape."""
+
+    balance: np.ndarray
+    note_rate: np.ndarray
+    servicing: np.ndarray
+    term: np.ndarray
+    age: np.ndarray
+    status: np.ndarray
+    behind: np.ndarray
+    arrears: np.ndarray  # unpaid interest + escrow advances owed [currency]
+    deferred: np.ndarray
+    value0: np.ndarray  # property value today [currency]
+    t_fc: np.ndarray  # foreclosure timeline [months]
+    roll_mult: np.ndarray
+    cure_mult: np.ndarray
+    mod_rate: np.ndarray  # rate after a modification [annual decimal]
+    mod_maturity: np.ndarray  # projection month modified loans amortise to
+
+    def take(self, index) -> "LoanInputs":
+        return LoanInputs(**{k: np.ascontiguousarray(getattr(self, k)[index]) for k in self.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """Loan-independent kernel inputs."""
+
+    hp: np.ndarray  # float64[N_H]
+    ltv_knots: np.ndarray
+    ltv_roll: np.ndarray
+    ltv_cure: np.ndarray
+    t_reo: int
+    fc_max: int
+    mods_on: bool
+    smm_code: int
+    smm_table: np.ndarray
+    smm_by_age: bool
+    turnover: np.ndarray  # base, ramp, refi_max, mid, slope, burnout, seasonality[12]
+    start_month: int
+    mortgage_rate: float
+
+
+def loan_inputs(loans: Loans, sm: cfg.StateModel) -> LoanInputs:
+    """Resolve per-loan hazard inputs (see the module docstring)."""
+    mult = sm.multipliers
+    fico = loans.fico
+    known_fico = np.isfinite(fico)
+    z = np.where(known_fico, (fico - mult.fico_center) / 100.0, 0.0)
+    ltv = loans.ltv
+    ltv_factor = np.where(np.isfinite(ltv), np.clip(1.0 + mult.original_ltv_roll * (ltv - 0.8), 0.5, 2.0), 1.0)
+    roll_mult = np.exp(mult.fico_roll * z) * ltv_factor
+    cure_mult = np.exp(mult.fico_cure * z)
+
+    value0 = loans.property_value.copy()
+    missing = ~np.isfinite(value0)
+    from_ltv = loans.original_balance / np.where(np.isfinite(ltv), ltv, np.nan)
+    value0[missing] = np.where(np.isfinite(from_ltv[missing]), from_ltv[missing], loans.balance[missing] / ASSUMED_LTV)
+
+    t_fc = foreclosure_months(loans.state, sm.foreclosure.timeline_months or None, sm.foreclosure.months)
+
+    # arrears: the tape's, else estimated as the missed interest of each payment behind
+    arrears = np.where(
+        (loans.arrears == 0) & (loans.payments_behind > 0),
+        loans.payments_behind * loans.balance * loans.note_rate / 12.0,
+        loans.arrears,
+    ) + loans.escrow_advances
+
+    mod = sm.modification
+    mod_rate = np.minimum(loans.note_rate, np.maximum(mod.rate_floor, loans.note_rate - mod.rate_cut))
+    mod_maturity = np.maximum(loans.remaining_term, mod.term_months).astype(np.int64)
+    return LoanInputs(
+        balance=loans.balance,
+        note_rate=loans.note_rate,
+        servicing=loans.servicing_fee,
+        term=loans.remaining_term.astype(np.int64),
+        age=loans.age.astype(np.int64),
+        status=loans.status.astype(np.int64),
+        behind=loans.payments_behind.astype(np.int64),
+        arrears=arrears,
+        deferred=loans.deferred_balance,
+        value0=value0,
+        t_fc=np.asarray(t_fc, dtype=np.int64),
+        roll_mult=roll_mult,
+        cure_mult=cure_mult,
+        mod_rate=mod_rate,
+        mod_maturity=mod_maturity,
+    )
+
+
+def model_inputs(config: cfg.Config) -> ModelInputs:
+    sm = config.state_model
+    d = sm.delinquency
+    hp = np.zeros(ks.N_H)
+    hp[ks.H_TO_DQ30] = d.current.to_dq30
+    hp[ks.H_MOD_ROLL_MULT] = d.current.roll_multiplier_modified
+    hp[ks.H_DQ30_CURE] = d.dq30.cure
+    hp[ks.H_DQ30_ROLL] = d.dq30.roll
+    hp[ks.H_DQ60_CURE] = d.dq60.cure
+    hp[ks.H_DQ60_ROLL] = d.dq60.roll
+    hp[ks.H_DQ60_MOD] = d.dq60.modification
+    hp[ks.H_DQ60_DIL] = d.dq60.deed_in_lieu
+    hp[ks.H_DQ90_CURE] = d.dq90.cure
+    hp[ks.H_DQ90_FC] = d.dq90.to_foreclosure
+    hp[ks.H_DQ90_MOD] = d.dq90.modification
+    hp[ks.H_DQ90_DIL] = d.dq90.deed_in_lieu
+    hp[ks.H_DQ90_CURE_DECAY] = d.dq90.cure_decay
+    hp[ks.H_FC_CURE] = d.foreclosure.cure
+    hp[ks.H_FC_MOD] = d.foreclosure.modification
+    hp[ks.H_FC_DIL] = d.foreclosure.deed_in_lieu
+    hp[ks.H_FORBEAR] = sm.modification.forbearance
+    hp[ks.H_LEGAL] = sm.foreclosure.legal_cost_monthly
+    hp[ks.H_HOLDING] = sm.reo.holding_cost_monthly
+    hp[ks.H_SELLING] = sm.reo.selling_cost
+    hp[ks.H_DIL_COST] = sm.deed_in_lieu.cost
+    hp[ks.H_TI_RATE] = sm.advances.taxes_insurance_rate
+    hp[ks.H_SEVERITY] = -1.0 if sm.liquidation.severity is None else sm.liquidation.severity
+    mods_on = (d.dq60.modification + d.dq90.modification + d.foreclosure.modification) > 0
+
+    prepay = config.assumptions.prepay
+    if isinstance(prepay, cfg.PrepayTurnover):
+        code, table, by_age = 1, np.zeros(2), False
+        turnover = np.array(
+            [prepay.base_cpr, prepay.ramp_months, prepay.refi_max_cpr, prepay.refi_midpoint,
+             prepay.refi_slope, prepay.burnout, *prepay.seasonality]
+        )
+    else:
+        rt = prepay_table(prepay)
+        code, table, by_age = 0, rt.rates, rt.by_age
+        turnover = np.zeros(18)
+    curve = sm.multipliers.mtm_ltv
+    return ModelInputs(
+        hp=hp,
+        ltv_knots=np.array(curve.ltv, dtype=np.float64),
+        ltv_roll=np.array(curve.roll, dtype=np.float64),
+        ltv_cure=np.array(curve.cure, dtype=np.float64),
+        t_reo=int(sm.reo.months),
+        fc_max=0,  # set from the tape by the caller
+        mods_on=bool(mods_on),
+        smm_code=code,
+        smm_table=np.ascontiguousarray(table, dtype=np.float64),
+        smm_by_age=bool(by_age),
+        turnover=turnover,
+        start_month=int(config.simulation.start_month),
+        mortgage_rate=float(config.economy.mortgage_rate),
+    )
+
+
+__all__ = ["LoanInputs", "ModelInputs", "loan_inputs", "model_inputs", "STATUS_CODE"]
