@@ -42,7 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
 def _run(args) -> int:
     from .api import run
 
-    result = run(args.config, args.overrides)
+    if args.quiet:
+        result = run(args.config, args.overrides)
+    else:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            TextColumn("paths"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
+        ) as bar:
+            task = bar.add_task("paths", total=None)
+            result = run(args.config, args.overrides, progress=lambda done, total: bar.update(task, completed=done, total=total))
     paths = result.write(args.out)
     if not args.quiet:
         _report(result, paths)
@@ -65,6 +74,10 @@ def _report(result, paths) -> None:
         "wal": "{:.3f} years",
         "cumulative_defaults_pct": "{:.3f}%",
         "cumulative_losses_pct": "{:.3f}%",
+        "loss_severity": "{:.2%}",
+        "p_prepaid": "{:.2%}",
+        "p_liquidated": "{:.2%}",
+        "p_modified": "{:.2%}",
         "price": "{:.4f}",
         "yield_bey": "{:.4%}",
         "mortgage_yield": "{:.4%}",
