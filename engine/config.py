@@ -439,10 +439,15 @@ class StateModel(_Frozen):
 
 
 class HPI(_Frozen):
-    """National log home-price index: drift and volatility are annual decimals."""
+    """National log home-price index: drift and volatility are annual decimals.
 
-    drift: float = Field(default=0.03, gt=-1, lt=1)
-    volatility: float = Field(default=0.05, ge=0, lt=1)
+    Defaults as scenarios/hpi_base.yaml: 3.5% a year growth (long-run US
+    nominal, Case-Shiller national 1987-2017), 4% a year index volatility
+    (S&P Case-Shiller composites). ``correlation`` applies to rate shocks when
+    a rate model supplies them."""
+
+    drift: float = Field(default=0.035, gt=-1, lt=1)
+    volatility: float = Field(default=0.04, ge=0, lt=1)
     correlation: float = Field(default=0.0, ge=-1, le=1)
     antithetic: bool = False
     scenario: tuple[tuple[int, float], ...] | None = Field(
