@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -46,6 +47,12 @@ def _decimal(value: float, *, upper: float = 1.0, closed: bool = False) -> float
     return value
 
 
+AnnualRate = Annotated[float, AfterValidator(_decimal)]
+"""An annual decimal rate in [0, 1) (CPR, CDR, a coupon)."""
+Fraction = Annotated[float, AfterValidator(lambda v: _decimal(v, closed=True))]
+"""A decimal in [0, 1]: a monthly probability (SMM, MDR) or a share (severity)."""
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -63,39 +70,19 @@ class PrepayPSA(_Frozen):
 
 class PrepayCPR(_Frozen):
     model: Literal["cpr"]
-    rate: float = Field(description="annual decimal CPR")
-
-    @field_validator("rate")
-    @classmethod
-    def _rate(cls, v: float) -> float:
-        return _decimal(v)
+    rate: AnnualRate = Field(description="annual decimal CPR")
 
 
 class PrepaySMM(_Frozen):
     model: Literal["smm"]
-    rate: float = Field(description="monthly decimal SMM")
-
-    @field_validator("rate")
-    @classmethod
-    def _rate(cls, v: float) -> float:
-        return _decimal(v, closed=True)
+    rate: Fraction = Field(description="monthly decimal SMM")
 
 
 class PrepayVector(_Frozen):
     """CPR by projection month (month 1 first); the last value is carried forward."""
 
     model: Literal["vector"]
-    cpr: tuple[float, ...] = Field(min_length=1)
-
-    @field_validator("cpr")
-    @classmethod
-    def _cpr(cls, v: tuple[float, ...]) -> tuple[float, ...]:
-        for i, x in enumerate(v):
-            try:
-                _decimal(x)
-            except ValueError as e:
-                raise ValueError(f"element {i}: {e}") from None
-        return v
+    cpr: tuple[AnnualRate, ...] = Field(min_length=1)
 
 
 class PrepayNone(_Frozen):
@@ -119,18 +106,13 @@ class PrepayTurnover(_Frozen):
     """
 
     model: Literal["turnover"]
-    base_cpr: float = 0.06
+    base_cpr: AnnualRate = 0.06
     ramp_months: int = Field(default=30, ge=1, le=360)
     seasonality: tuple[float, ...] = SEASONALITY
-    refi_max_cpr: float = 0.30
+    refi_max_cpr: AnnualRate = 0.30
     refi_midpoint: float = 0.0075
     refi_slope: float = Field(default=0.0025, gt=0)
     burnout: float = Field(default=0.0, ge=0)
-
-    @field_validator("base_cpr", "refi_max_cpr")
-    @classmethod
-    def _cpr(cls, v: float) -> float:
-        return _decimal(v)
 
     @field_validator("seasonality")
     @classmethod
@@ -158,39 +140,19 @@ class DefaultSDA(_Frozen):
 
 class DefaultCDR(_Frozen):
     model: Literal["cdr"]
-    rate: float = Field(description="annual decimal CDR")
-
-    @field_validator("rate")
-    @classmethod
-    def _rate(cls, v: float) -> float:
-        return _decimal(v)
+    rate: AnnualRate = Field(description="annual decimal CDR")
 
 
 class DefaultMDR(_Frozen):
     model: Literal["mdr"]
-    rate: float = Field(description="monthly decimal MDR")
-
-    @field_validator("rate")
-    @classmethod
-    def _rate(cls, v: float) -> float:
-        return _decimal(v, closed=True)
+    rate: Fraction = Field(description="monthly decimal MDR")
 
 
 class DefaultVector(_Frozen):
     """CDR by projection month (month 1 first); the last value is carried forward."""
 
     model: Literal["vector"]
-    cdr: tuple[float, ...] = Field(min_length=1)
-
-    @field_validator("cdr")
-    @classmethod
-    def _cdr(cls, v: tuple[float, ...]) -> tuple[float, ...]:
-        for i, x in enumerate(v):
-            try:
-                _decimal(x)
-            except ValueError as e:
-                raise ValueError(f"element {i}: {e}") from None
-        return v
+    cdr: tuple[AnnualRate, ...] = Field(min_length=1)
 
 
 class DefaultNone(_Frozen):
@@ -206,14 +168,9 @@ Default = Annotated[
 class Loss(_Frozen):
     """Loss given default, SIFMA SF section C.2.f-g."""
 
-    severity: float = Field(description="loss / balance at default, decimal")
+    severity: Fraction = Field(description="loss / balance at default, decimal")
     liquidation_lag: int = Field(ge=0, le=120, description="months from default to liquidation")
     advancing: bool = Field(default=True, description="servicer advances P&I on loans in foreclosure")
-
-    @field_validator("severity")
-    @classmethod
-    def _severity(cls, v: float) -> float:
-        return _decimal(v, closed=True)
 
 
 class Assumptions(_Frozen):
@@ -277,10 +234,6 @@ class Valuation(_Frozen):
 # written beside it and in the README ("State model parameters").
 
 
-def _prob(v: float) -> float:
-    return _decimal(v, closed=True)
-
-
 class _Probs(_Frozen):
     """A state's exit probabilities; they must not sum over 1 (checked by name)."""
 
@@ -299,40 +252,34 @@ _NOT_PROBS = {"cure_decay", "roll_multiplier_modified"}
 class CurrentRates(_Probs):
     # MBA National Delinquency Survey: ~1-2% of prime loans roll 30 days late each
     # month in stress; re-performing loans run well above that (Davidson & Levin ch. 12)
-    to_dq30: float = 0.012
+    to_dq30: Fraction = 0.012
     roll_multiplier_modified: float = Field(default=2.0, ge=0, description="re-default multiplier after a modification")
-
-    _f = field_validator("to_dq30")(lambda cls, v: _prob(v))
 
 
 class Dq30Rates(_Probs):
-    cure: float = 0.40
-    roll: float = 0.30
-    _f = field_validator("cure", "roll")(lambda cls, v: _prob(v))
+    cure: Fraction = 0.40
+    roll: Fraction = 0.30
 
 
 class Dq60Rates(_Probs):
-    cure: float = 0.20
-    roll: float = 0.45
-    modification: float = 0.02
-    deed_in_lieu: float = 0.002
-    _f = field_validator("cure", "roll", "modification", "deed_in_lieu")(lambda cls, v: _prob(v))
+    cure: Fraction = 0.20
+    roll: Fraction = 0.45
+    modification: Fraction = 0.02
+    deed_in_lieu: Fraction = 0.002
 
 
 class Dq90Rates(_Probs):
-    cure: float = 0.04
-    to_foreclosure: float = 0.12
-    modification: float = 0.03
-    deed_in_lieu: float = 0.004
+    cure: Fraction = 0.04
+    to_foreclosure: Fraction = 0.12
+    modification: Fraction = 0.03
+    deed_in_lieu: Fraction = 0.004
     cure_decay: float = Field(default=0.93, gt=0, le=1, description="cure multiplier per extra month behind past 3")
-    _f = field_validator("cure", "to_foreclosure", "modification", "deed_in_lieu")(lambda cls, v: _prob(v))
 
 
 class ForeclosureRates(_Probs):
-    cure: float = 0.012
-    modification: float = 0.012
-    deed_in_lieu: float = 0.004
-    _f = field_validator("cure", "modification", "deed_in_lieu")(lambda cls, v: _prob(v))
+    cure: Fraction = 0.012
+    modification: Fraction = 0.012
+    deed_in_lieu: Fraction = 0.004
 
 
 class Delinquency(_Frozen):
@@ -380,11 +327,10 @@ class Modification(_Frozen):
     """Flex-Modification-style terms (Fannie Mae / Freddie Mac servicing guides):
     arrears capitalised, rate cut to a floor, term extended, part forborne."""
 
-    rate_cut: float = 0.02
-    rate_floor: float = 0.03
+    rate_cut: AnnualRate = 0.02
+    rate_floor: AnnualRate = 0.03
     term_months: int = Field(default=480, ge=1, le=720, description="modified loans amortise to this projection month")
-    forbearance: float = 0.10
-    _f = field_validator("rate_cut", "rate_floor", "forbearance")(lambda cls, v: _decimal(v))
+    forbearance: Fraction = 0.10
 
 
 class Foreclosure(_Frozen):
@@ -406,8 +352,7 @@ class Foreclosure(_Frozen):
 class Reo(_Frozen):
     months: int = Field(default=6, ge=0, le=120, description="REO marketing time")
     holding_cost_monthly: float = Field(default=250.0, ge=0, description="[currency per loan-month]")
-    selling_cost: float = 0.08
-    _f = field_validator("selling_cost")(lambda cls, v: _decimal(v))
+    selling_cost: Fraction = 0.08
 
 
 class DeedInLieu(_Frozen):
@@ -423,8 +368,7 @@ class Advances(_Frozen):
 class Liquidation(_Frozen):
     """A fixed severity replaces the sale outcome (SIFMA-style comparisons)."""
 
-    severity: float | None = None
-    _f = field_validator("severity")(lambda cls, v: v if v is None else _decimal(v, closed=True))
+    severity: Fraction | None = None
 
 
 class StateModel(_Frozen):
@@ -457,10 +401,8 @@ class HPI(_Frozen):
 
 
 class Economy(_Frozen):
-    mortgage_rate: float = Field(default=0.0625, description="market mortgage rate, flat [annual decimal]")
+    mortgage_rate: AnnualRate = Field(default=0.0625, description="market mortgage rate, flat [annual decimal]")
     hpi: HPI = HPI()
-
-    _f = field_validator("mortgage_rate")(lambda cls, v: _decimal(v))
 
 
 class Simulation(_Frozen):

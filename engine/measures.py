@@ -191,12 +191,7 @@ def summary_row(loans: Loans, cf: CashFlows, valuation=None) -> dict[str, float]
     cum_def = float(cf.new_defaults.sum())
     cum_loss = float(cf.principal_loss.sum())
     row: dict[str, float] = {
-        "n_loans": stats.n_loans,
-        "balance": stats.balance,
-        "wac": stats.wac,
-        "net_wac": stats.net_wac,
-        "wam": stats.wam,
-        "wala": stats.wala,
+        **asdict(stats),
         "wal": wal_years(cf.total_principal, cf.month),
         "cumulative_defaults": cum_def,
         "cumulative_losses": cum_loss,

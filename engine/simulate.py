@@ -9,7 +9,7 @@ thread count or loan block split (see :mod:`engine.kernels.state`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Callable
 
 import numba
@@ -248,12 +248,7 @@ def _tables(config, loans, mean, keep, path_cols, out_loans, n_paths, H) -> Stat
     cum_loss = float(mean[:, ks.S_NET_LOSS].sum())
     liq_bal = float(mean[:, ks.S_LIQ_BAL].sum())
     summary = {
-        "n_loans": stats.n_loans,
-        "balance": stats.balance,
-        "wac": stats.wac,
-        "net_wac": stats.net_wac,
-        "wam": stats.wam,
-        "wala": stats.wala,
+        **asdict(stats),
         "integration": config.simulation.integration,
         "paths": n_paths,
         "horizon": H,
