@@ -225,7 +225,10 @@ def test_default_omitted_means_none(tiny_config):
 
 @pytest.mark.parametrize(
     "block, bad, known",
-    [("prepay", "fast", ["psa", "cpr", "smm", "vector", "none"]), ("default", "oops", ["sda", "cdr", "mdr", "vector", "none"])],
+    [
+        ("prepay", "fast", ["psa", "cpr", "smm", "vector", "none"]),
+        ("default", "oops", ["sda", "cdr", "mdr", "vector", "none"]),
+    ],
 )
 def test_unknown_model(tiny_config, block, bad, known):
     tiny_config["assumptions"][block] = {"model": bad, "speed": 100}
@@ -361,6 +364,7 @@ def test_override_of_a_loaded_config(tiny_config):
 
 def test_config_is_frozen(tiny_config):
     cfg = load_config(tiny_config)
+    assert isinstance(cfg, Config)
     with pytest.raises(ValidationError):
         cfg.name = "other"
     with pytest.raises(ValidationError):
