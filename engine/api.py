@@ -64,6 +64,7 @@ class RunResult:
             "schema_version": SCHEMA_VERSION,
             "config": self.config.to_dict(),
             "config_hash": self.config.hash(),
+            "tape_sha256": _file_sha256(self.config.tape) if self.config.tape is not None else None,
             "model": self.config.model,
             "seed": self.config.simulation.seed if self.config.model == "state" else None,
             "n_loans": self.loans.n,
@@ -86,6 +87,16 @@ class RunResult:
             "engine.run_name": self.config.name,
         }
         return write_outputs(target, self.tables, self.run_info(), meta)
+
+
+def _file_sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def load_loans(config: Config) -> Loans:

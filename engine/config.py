@@ -469,8 +469,15 @@ class Config(_Frozen):
         return json.loads(self.model_dump_json(by_alias=True, exclude_none=True))
 
     def hash(self) -> str:
-        """sha256 of the resolved config (stable key order)."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        """sha256 of the resolved config (stable key order). Files are named by
+        their file name only, so the hash does not depend on where the project
+        is checked out; ``run.json`` records the tape's own sha256 beside it."""
+        data = self.to_dict()
+        if self.tape is not None:
+            data["tape"] = self.tape.name
+        if self.economy.hpi.scenario_file is not None:
+            data["economy"]["hpi"]["scenario_file"] = self.economy.hpi.scenario_file.name
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
 

@@ -81,7 +81,10 @@ def loan_inputs(loans: Loans, sm: cfg.StateModel) -> LoanInputs:
     from_ltv = loans.original_balance / np.where(np.isfinite(ltv), ltv, np.nan)
     value0[missing] = np.where(np.isfinite(from_ltv[missing]), from_ltv[missing], loans.balance[missing] / ASSUMED_LTV)
 
-    t_fc = foreclosure_months(loans.state, sm.foreclosure.timeline_months or None, sm.foreclosure.months)
+    if sm.foreclosure.months is not None:  # one timeline for every loan
+        t_fc = np.full(loans.n, sm.foreclosure.months, dtype=np.int64)
+    else:
+        t_fc = foreclosure_months(loans.state, sm.foreclosure.timeline_months or None)
 
     # arrears: the tape's, else estimated as the missed interest of each payment behind
     arrears = np.where(
@@ -92,6 +95,7 @@ def loan_inputs(loans: Loans, sm: cfg.StateModel) -> LoanInputs:
 
     mod = sm.modification
     mod_rate = np.minimum(loans.note_rate, np.maximum(mod.rate_floor, loans.note_rate - mod.rate_cut))
+    mod_rate = np.maximum(mod_rate, loans.servicing_fee)  # the servicing strip is never cut
     mod_maturity = np.maximum(loans.remaining_term, mod.term_months).astype(np.int64)
     return LoanInputs(
         balance=loans.balance,

@@ -2,10 +2,12 @@
 
 Every file is first written into a hidden staging folder next to the target
 and moved into place with ``os.replace`` (atomic on one filesystem); the
-staging folder is removed whatever happens. ``run.json`` is moved last, so a
-directory whose ``run.json`` hash matches its Parquet files' ``engine.config_hash``
-metadata holds one complete run. A failed run leaves the previous files, if
-any, untouched.
+staging folder is removed whatever happens. A failure while *writing* (the
+usual case: a full disk, a bad value) leaves the previous run untouched.
+Moving into place deletes the old ``run.json`` first and moves the new one
+last, so a folder with a ``run.json`` always holds one complete run whose
+Parquet files carry the same ``engine.config_hash``; a crash between the
+moves leaves no ``run.json``, i.e. nothing that looks complete.
 """
 
 from __future__ import annotations
