@@ -229,9 +229,9 @@ class Valuation(_Frozen):
 # --------------------------------------------------------------------------
 # the loan-level state model (DESIGN.md, "The loan-level state model")
 #
-# Every probability is monthly. Defaults are illustrative magnitudes for US
-# re-performing and non-performing residential loans; where each comes from is
-# written beside it and in the README ("State model parameters").
+# Every probability is monthly. Defaults are magnitudes for US re-performing
+# and non-performing residential loans; docs/state_model_parameters.md gives
+# the public figure behind each one (or says it is an assumption).
 
 
 class _Probs(_Frozen):
@@ -250,10 +250,11 @@ _NOT_PROBS = {"cure_decay", "roll_multiplier_modified"}
 
 
 class CurrentRates(_Probs):
-    # MBA National Delinquency Survey: ~1-2% of prime loans roll 30 days late each
-    # month in stress; re-performing loans run well above that (Davidson & Levin ch. 12)
+    # CoreLogic: ~0.8% of all loans go 30 days late each month; re-performing
+    # loans run above that. Modified loans: FHFA Foreclosure Prevention Reports
+    # (13-22% 60+ a year after modification) and Treasury HAMP data imply ~3.5x.
     to_dq30: Fraction = 0.012
-    roll_multiplier_modified: float = Field(default=2.0, ge=0, description="re-default multiplier after a modification")
+    roll_multiplier_modified: float = Field(default=3.5, ge=0, description="re-default multiplier after a modification")
 
 
 class Dq30Rates(_Probs):
@@ -270,7 +271,7 @@ class Dq60Rates(_Probs):
 
 class Dq90Rates(_Probs):
     cure: Fraction = 0.04
-    to_foreclosure: Fraction = 0.12
+    to_foreclosure: Fraction = 0.08  # Black Knight: starts / 90+ not in foreclosure, 7-9% a month
     modification: Fraction = 0.03
     deed_in_lieu: Fraction = 0.004
     cure_decay: float = Field(default=0.93, gt=0, le=1, description="cure multiplier per extra month behind past 3")
@@ -325,10 +326,12 @@ class Multipliers(_Frozen):
 
 class Modification(_Frozen):
     """Flex-Modification-style terms (Fannie Mae / Freddie Mac servicing guides):
-    arrears capitalised, rate cut to a floor, term extended, part forborne."""
+    arrears capitalised, the rate set to min(note rate, max(floor, note - rate_cut))
+    with the floor at the market mortgage rate unless given (Flex: the lesser of
+    the note rate and the posted modification rate), term extended, part forborne."""
 
-    rate_cut: AnnualRate = 0.02
-    rate_floor: AnnualRate = 0.03
+    rate_cut: AnnualRate = 0.10
+    rate_floor: AnnualRate | None = Field(default=None, description="default: economy.mortgage_rate")
     term_months: int = Field(default=480, ge=1, le=720, description="modified loans amortise to this projection month")
     forbearance: Fraction = 0.10
 
@@ -352,7 +355,10 @@ class Foreclosure(_Frozen):
 class Reo(_Frozen):
     months: int = Field(default=6, ge=0, le=120, description="REO marketing time")
     holding_cost_monthly: float = Field(default=250.0, ge=0, description="[currency per loan-month]")
-    selling_cost: Fraction = 0.08
+    selling_cost: Fraction = 0.08  # commission ~5-6% plus closing costs
+    # distressed-sale discount to the tape's market value: Campbell, Giglio &
+    # Pathak (AER 2011) find foreclosed homes sell ~27% lower, part of it condition
+    sale_discount: Fraction = 0.15
 
 
 class DeedInLieu(_Frozen):

@@ -65,7 +65,7 @@ class ModelInputs:
     mortgage_rate: float
 
 
-def loan_inputs(loans: Loans, sm: cfg.StateModel) -> LoanInputs:
+def loan_inputs(loans: Loans, sm: cfg.StateModel, mortgage_rate: float = 0.0625) -> LoanInputs:
     """Resolve per-loan hazard inputs (see the module docstring)."""
     mult = sm.multipliers
     fico = loans.fico
@@ -94,7 +94,8 @@ def loan_inputs(loans: Loans, sm: cfg.StateModel) -> LoanInputs:
     ) + loans.escrow_advances
 
     mod = sm.modification
-    mod_rate = np.minimum(loans.note_rate, np.maximum(mod.rate_floor, loans.note_rate - mod.rate_cut))
+    floor = mortgage_rate if mod.rate_floor is None else mod.rate_floor
+    mod_rate = np.minimum(loans.note_rate, np.maximum(floor, loans.note_rate - mod.rate_cut))
     mod_rate = np.maximum(mod_rate, loans.servicing_fee)  # the servicing strip is never cut
     mod_maturity = np.maximum(loans.remaining_term, mod.term_months).astype(np.int64)
     return LoanInputs(
@@ -139,7 +140,8 @@ def model_inputs(config: cfg.Config) -> ModelInputs:
     hp[ks.H_FORBEAR] = sm.modification.forbearance
     hp[ks.H_LEGAL] = sm.foreclosure.legal_cost_monthly
     hp[ks.H_HOLDING] = sm.reo.holding_cost_monthly
-    hp[ks.H_SELLING] = sm.reo.selling_cost
+    # the share of the tape value lost at an REO sale: selling costs on a discounted price
+    hp[ks.H_SELLING] = 1.0 - (1.0 - sm.reo.selling_cost) * (1.0 - sm.reo.sale_discount)
     hp[ks.H_DIL_COST] = sm.deed_in_lieu.cost
     hp[ks.H_TI_RATE] = sm.advances.taxes_insurance_rate
     hp[ks.H_SEVERITY] = -1.0 if sm.liquidation.severity is None else sm.liquidation.severity

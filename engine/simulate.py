@@ -138,7 +138,7 @@ def run_state_model(
         replacing the configured home-price model.
     """
     sim = config.simulation
-    li = loan_inputs(loans, config.state_model)
+    li = loan_inputs(loans, config.state_model, config.economy.mortgage_rate)
     mi = model_inputs(config)
     fc_max = max(1, int(li.t_fc.max()))
     H = default_horizon(config, int(li.term.max()), fc_max, mi.mods_on)
