@@ -47,10 +47,20 @@ def _decimal(value: float, *, upper: float = 1.0, closed: bool = False) -> float
     return value
 
 
+def _signed(value: float) -> float:
+    """An annual growth rate in (-1, 1), e.g. a home-price drift."""
+    if not -1.0 < value < 1.0:
+        hint = f" (a percent? write {value / 100:g})" if 1.0 <= abs(value) <= 100.0 else ""
+        raise ValueError(f"expected an annual decimal in (-1, 1), got {value:g}{hint}")
+    return value
+
+
 AnnualRate = Annotated[float, AfterValidator(_decimal)]
 """An annual decimal rate in [0, 1) (CPR, CDR, a coupon)."""
 Fraction = Annotated[float, AfterValidator(lambda v: _decimal(v, closed=True))]
 """A decimal in [0, 1]: a monthly probability (SMM, MDR) or a share (severity)."""
+SignedRate = Annotated[float, AfterValidator(_signed)]
+"""An annual decimal in (-1, 1) that may be negative (a drift)."""
 
 
 class _Frozen(BaseModel):
@@ -346,9 +356,14 @@ class Foreclosure(_Frozen):
     @field_validator("timeline_months")
     @classmethod
     def _timelines(cls, v: dict[str, int]) -> dict[str, int]:
+        from .timelines import default_timelines
+
+        known = default_timelines().months
         for state, months in v.items():
+            if str(state).strip().upper() not in known:
+                raise ValueError(f".{state}: unknown state code (expected a USPS code of the 50 states, DC or PR)")
             if not isinstance(months, int) or isinstance(months, bool) or months < 0 or months > 240:
-                raise ValueError(f"{state}: expected whole months in [0, 240], got {months!r}")
+                raise ValueError(f".{state}: expected whole months in [0, 240], got {months!r}")
         return v
 
 
@@ -366,8 +381,8 @@ class DeedInLieu(_Frozen):
 
 
 class Advances(_Frozen):
-    taxes_insurance_rate: float = Field(
-        default=0.015, ge=0, lt=1, description="annual T&I as a decimal of property value, advanced from dq90+"
+    taxes_insurance_rate: AnnualRate = Field(
+        default=0.015, description="annual T&I as a decimal of property value, advanced from dq90+"
     )
 
 
@@ -396,14 +411,26 @@ class HPI(_Frozen):
     (S&P Case-Shiller composites). ``correlation`` applies to rate shocks when
     a rate model supplies them."""
 
-    drift: float = Field(default=0.035, gt=-1, lt=1)
-    volatility: float = Field(default=0.04, ge=0, lt=1)
+    drift: SignedRate = 0.035
+    volatility: AnnualRate = 0.04
     correlation: float = Field(default=0.0, ge=-1, le=1)
     antithetic: bool = False
     scenario: tuple[tuple[int, float], ...] | None = Field(
         default=None, description="fixed path: (month, change from today) points, e.g. [[36, -0.25]]"
     )
     scenario_file: Path | None = Field(default=None, description="a scenarios/*.yaml file (relative to the config)")
+
+    @field_validator("scenario", mode="before")
+    @classmethod
+    def _points(cls, v):
+        if v is None:
+            return v
+        from .hpi import _check_points
+
+        try:
+            return _check_points(v, "points")
+        except ConfigError as e:
+            raise ValueError(str(e).removeprefix("points")) from None
 
 
 class Economy(_Frozen):
@@ -497,6 +524,9 @@ def _format_errors(err: ValidationError, data: Any, source: str) -> str:
         path = _readable_path(e["loc"], data)
         if e["type"] == "value_error":
             msg = str(e.get("ctx", {}).get("error", e["msg"]))
+            if msg[:1] in ".[" and path:  # the validator named a key below this one
+                lines.append(f"{source}{path}{msg}")
+                continue
             # messages from model validators name their own key
             if not path and ":" in msg.split(" ")[0]:
                 lines.append(f"{source}{msg}")

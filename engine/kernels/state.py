@@ -409,16 +409,18 @@ def amort_schedule(out_am, rate_annual, maturity):
     level-payment loan maturing in month ``maturity``: with n = maturity - t + 1
     payments left, c / ((1 + c)^n - 1) (1/n at a zero rate); 1 from maturity on."""
     c = rate_annual / 12.0
-    growth = (1.0 + c) ** maturity  # (1 + c)^n for t = 1
+    # gm1 = (1 + c)^n - 1, kept without cancellation for tiny rates:
+    # expm1/log1p once, then (1+c)^(n-1) - 1 = (gm1 - c) / (1 + c)
+    gm1 = math.expm1(maturity * math.log1p(c))
     for t in range(1, out_am.shape[0]):
         n = maturity - t + 1
         if n <= 1:
             out_am[t] = 1.0
         elif c > 0.0:
-            out_am[t] = c / (growth - 1.0)
+            out_am[t] = c / gm1
         else:
             out_am[t] = 1.0 / n
-        growth /= 1.0 + c
+        gm1 = (gm1 - c) / (1.0 + c)
 
 
 @jit
