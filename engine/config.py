@@ -256,7 +256,7 @@ class _Probs(_Frozen):
         return self
 
 
-_NOT_PROBS = {"cure_decay", "roll_multiplier_modified"}
+_NOT_PROBS = {"cure_decay", "roll_multiplier_modified", "referral_min_behind"}
 
 
 class CurrentRates(_Probs):
@@ -285,6 +285,9 @@ class Dq90Rates(_Probs):
     modification: Fraction = 0.03
     deed_in_lieu: Fraction = 0.004
     cure_decay: float = Field(default=0.93, gt=0, le=1, description="cure multiplier per extra month behind past 3")
+    referral_min_behind: int = Field(
+        default=4, ge=3, le=12, description="payments behind before a foreclosure referral (Regulation X: > 120 days)"
+    )
 
 
 class ForeclosureRates(_Probs):

@@ -134,6 +134,7 @@ def model_inputs(config: cfg.Config) -> ModelInputs:
     hp[ks.H_DQ90_MOD] = d.dq90.modification
     hp[ks.H_DQ90_DIL] = d.dq90.deed_in_lieu
     hp[ks.H_DQ90_CURE_DECAY] = d.dq90.cure_decay
+    hp[ks.H_REFERRAL_MIN] = d.dq90.referral_min_behind
     hp[ks.H_FC_CURE] = d.foreclosure.cure
     hp[ks.H_FC_MOD] = d.foreclosure.modification
     hp[ks.H_FC_DIL] = d.foreclosure.deed_in_lieu

@@ -306,13 +306,14 @@ def test_deed_in_lieu_then_reo_sale(integration, value, discount, capped):
 @INTEGRATIONS
 def test_foreclosure_timeline_costs_and_fixed_severity(integration):
     """Virginia: ATTOM Q3 2019 average 201 days to foreclose = 6.6 months -> 7.
-    Referred in month 1 from dq90+ (in foreclosure at the end of months 1-7),
+    Referred in month 1 from 4 payments behind (the first month Regulation X
+    allows; in foreclosure at the end of months 1-7),
     the timeline runs in months 2-8 (legal costs), REO in month 8, sold after 2
     months of marketing in month 10 at a fixed severity."""
     T = round(201 / (365.25 / 12))
     assert T == 7
     A0, D, legal, hold, ti_rate, sev, reo_months = 3_000.0, 20_000.0, 300.0, 250.0, 0.015, 0.4, 2
-    r = run(loan(status="dq90+", payments_behind=3, arrears=A0, deferred_balance=D, state="VA"), integration,
+    r = run(loan(status="dq90+", payments_behind=4, arrears=A0, deferred_balance=D, state="VA"), integration,
             horizon=14,
             sm={"delinquency": {"dq90": {"to_foreclosure": 1.0}},
                 "foreclosure": {"legal_cost_monthly": legal}, "reo": {"months": reo_months, "holding_cost_monthly": hold},
@@ -444,3 +445,18 @@ def test_faster_hpi_decline_gives_higher_losses():
     assert down["cumulative_losses"] > flat["cumulative_losses"] + 10_000
     assert down["cumulative_defaults"] > flat["cumulative_defaults"]  # higher MTM LTV: more rolls, fewer cures
     assert down["loss_severity"] > flat["loss_severity"]
+
+
+@INTEGRATIONS
+def test_no_foreclosure_referral_before_four_payments_behind(integration):
+    """Regulation X (12 CFR 1024.41(f)): no first filing before 120 days
+    delinquent. A loan 3 behind with referral probability 1 misses one more
+    payment (month 1) and is referred in month 2; with the minimum lowered to 3
+    it is referred in month 1."""
+    sm = {"delinquency": {"dq90": {"to_foreclosure": 1.0}}}
+    r = run(loan(status="dq90+", payments_behind=3), integration, horizon=4, sm=sm)
+    assert m(r, "foreclosure_starts", 1) == pytest.approx(0.0, abs=TICK)
+    assert m(r, "foreclosure_starts", 2) == pytest.approx(B, abs=TICK)
+    sm3 = {"delinquency": {"dq90": {"to_foreclosure": 1.0, "referral_min_behind": 3}}}
+    r3 = run(loan(status="dq90+", payments_behind=3), integration, horizon=4, sm=sm3)
+    assert m(r3, "foreclosure_starts", 1) == pytest.approx(B, abs=TICK)

@@ -136,7 +136,8 @@ H_SELLING = 19
 H_DIL_COST = 20
 H_TI_RATE = 21
 H_SEVERITY = 22  # < 0: sale outcome; else fixed severity
-N_H = 23
+H_REFERRAL_MIN = 23  # payments behind before a foreclosure referral is allowed
+N_H = 24
 
 
 @jit
@@ -167,7 +168,9 @@ def exit_probs(out_p, branch, cell, t_fc, fc0, reo0, smm, roll_mult, cure_mult, 
     current:  prepay = SMM; roll = to_dq30 x roll_mult (x the re-default
               multiplier on modified terms).
     dq30/60:  cure x cure_mult, roll, (dq60) modification, deed-in-lieu.
-    dq90+:    cure x cure_mult x decay^(k - 3), foreclosure referral, mod, DIL.
+    dq90+:    cure x cure_mult x decay^(k - 3), mod, DIL, and foreclosure referral
+              once k >= the referral minimum (4 by default: Regulation X,
+              12 CFR 1024.41(f), bars a first filing before 120 days delinquent).
     foreclosure: cure (reinstatement) x cure_mult, mod, DIL.
     REO:      none (sold after the marketing time).
     If multipliers push the exits over 1, the cure (or roll) is cut to fit.
@@ -192,7 +195,7 @@ def exit_probs(out_p, branch, cell, t_fc, fc0, reo0, smm, roll_mult, cure_mult, 
         room = 1.0 - out_p[TR_ROLL] - out_p[TR_MOD] - out_p[TR_DIL]
         out_p[TR_CURE] = min(hp[H_DQ60_CURE] * cure_mult, room)
     elif cell <= K:
-        out_p[TR_ROLL] = hp[H_DQ90_FC]
+        out_p[TR_ROLL] = hp[H_DQ90_FC] if cell >= hp[H_REFERRAL_MIN] else 0.0
         out_p[TR_MOD] = hp[H_DQ90_MOD]
         out_p[TR_DIL] = hp[H_DQ90_DIL]
         room = 1.0 - out_p[TR_ROLL] - out_p[TR_MOD] - out_p[TR_DIL]
