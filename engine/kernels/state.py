@@ -543,8 +543,10 @@ def simulate(
         A2 = np.zeros((2, n_cells))
         D2 = np.zeros((2, n_cells))
         for l in range(bounds[blk], bounds[blk + 1]):
+            # the sampled integration builds modified-terms schedules on a loan's first modification
+            mod_ready = mods_on and not sampled
             _loan_setup(
-                l, H, balance, note_rate, servicing, term, age, mod_rate, mod_maturity, mods_on,
+                l, H, balance, note_rate, servicing, term, age, mod_rate, mod_maturity, mod_ready,
                 smm_code, smm_table, smm_by_age, turnover, start_month, mortgage_rate,
                 am[0], am[1], smm[0], smm[1], sched_frac,
             )
@@ -628,6 +630,13 @@ def simulate(
                         if s_cell < 0:
                             alive = False
                             break
+                        if s_branch == 1 and not mod_ready:
+                            amort_schedule(am[1], mod_rate[l], mod_maturity[l])
+                            prepay_schedule(
+                                smm[1], smm_code, smm_table, smm_by_age, age[l], mod_rate[l],
+                                turnover, start_month, mortgage_rate,
+                            )
+                            mod_ready = True
                         _book_balances(row, s_branch, s_cell, s_bal, s_dfr, reo0)
                     else:
                         rm = roll_mult[l] * interp(ltv, ltv_knots, ltv_roll)
