@@ -623,26 +623,10 @@ class StateInputs:
 
 def state_inputs(config, loans, hpi_paths: np.ndarray | None = None) -> StateInputs:
     """Resolve a state-model config and tape as ``run_state_model`` does."""
-    from engine.hazard import loan_inputs, model_inputs
-    from engine.hpi import simulate_hpi
-    from engine.simulate import default_horizon, hpi_model
+    from engine.simulate import kernel_inputs
 
-    sim = config.simulation
-    li = loan_inputs(loans, config.state_model, config.economy.mortgage_rate)
-    mi = model_inputs(config)
-    fc_max = max(1, int(li.t_fc.max()))
-    H = default_horizon(config, int(li.term.max()), fc_max, mi.mods_on)
-    if hpi_paths is None:
-        hpi_paths = simulate_hpi(hpi_model(config), sim.paths, H, sim.seed)
-    hpi_paths = np.ascontiguousarray(hpi_paths, dtype=np.float64)
-    args = (
-        li.balance, li.note_rate, li.servicing, li.term, li.age, li.status, li.behind,
-        li.arrears, li.deferred, li.value0, li.t_fc, li.roll_mult, li.cure_mult,
-        li.mod_rate, li.mod_maturity, mi.mods_on,
-        mi.smm_code, mi.smm_table, mi.smm_by_age, mi.turnover, mi.start_month, mi.mortgage_rate,
-        mi.hp, mi.ltv_knots, mi.ltv_roll, mi.ltv_cure, mi.t_reo, fc_max,
-    )
-    return StateInputs(seed=int(sim.seed), horizon=H, args=args, hpi=hpi_paths)
+    ki = kernel_inputs(config, loans, hpi_paths)
+    return StateInputs(seed=ki.seed, horizon=ki.horizon, args=ki.args, hpi=ki.hpi)
 
 
 def run_numpy(inputs: StateInputs, path0: int = 0) -> tuple[np.ndarray, np.ndarray]:

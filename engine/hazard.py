@@ -55,7 +55,6 @@ class ModelInputs:
     ltv_roll: np.ndarray
     ltv_cure: np.ndarray
     t_reo: int
-    fc_max: int
     mods_on: bool
     smm_code: int
     smm_table: np.ndarray
@@ -166,7 +165,6 @@ def model_inputs(config: cfg.Config) -> ModelInputs:
         ltv_roll=np.array(curve.roll, dtype=np.float64),
         ltv_cure=np.array(curve.cure, dtype=np.float64),
         t_reo=int(sm.reo.months),
-        fc_max=0,  # set from the tape by the caller
         mods_on=bool(mods_on),
         smm_code=code,
         smm_table=np.ascontiguousarray(table, dtype=np.float64),

@@ -105,7 +105,8 @@ class StateRun:
     mean_principal: np.ndarray
 
 
-def hpi_model(config: cfg.Config, base_dir=None) -> HPIModel:
+def hpi_model(config: cfg.Config) -> HPIModel:
+    """The configured home-price model (a scenario file wins over inline keys)."""
     h = config.economy.hpi
     if h.scenario_file is not None:
         return load_hpi_scenario(h.scenario_file)
@@ -119,6 +120,65 @@ def default_horizon(config: cfg.Config, term_max: int, fc_max: int, mods_on: boo
         return config.simulation.horizon
     last = max(term_max, config.state_model.modification.term_months if mods_on else 0)
     return int(min(720, last + ks.K + fc_max + config.state_model.reo.months + 1))
+
+
+@dataclass(frozen=True)
+class KernelInputs:
+    """A config and tape resolved into the state kernel's arguments.
+
+    ``args`` are the loan, prepayment and hazard arguments of
+    :func:`engine.kernels.state.simulate` in its order (from ``balance`` to
+    ``fc_max``); ``hpi`` the (paths, horizon + 1) home-price paths.
+    """
+
+    sampled: bool
+    seed: int
+    horizon: int
+    args: tuple
+    hpi: np.ndarray
+    start_current_ticks: int  # current balance at month 0, for the roll-rate base
+    n_loans: int
+
+    @property
+    def n_paths(self) -> int:
+        return self.hpi.shape[0]
+
+
+def kernel_inputs(config: cfg.Config, loans: Loans, hpi_paths: np.ndarray | None = None) -> KernelInputs:
+    """Resolve loans, hazards, horizon and home-price paths for the kernel."""
+    sim = config.simulation
+    li = loan_inputs(loans, config.state_model, config.economy.mortgage_rate)
+    mi = model_inputs(config)
+    fc_max = max(1, int(li.t_fc.max()))
+    H = default_horizon(config, int(li.term.max()), fc_max, mi.mods_on)
+    if hpi_paths is None:
+        hpi_paths = simulate_hpi(hpi_model(config), sim.paths, H, sim.seed)
+    hpi_paths = np.ascontiguousarray(hpi_paths, dtype=np.float64)
+    if hpi_paths.shape != (sim.paths, H + 1):
+        raise ValueError(f"hpi_paths: expected shape {(sim.paths, H + 1)}, got {hpi_paths.shape}")
+    args = (
+        li.balance, li.note_rate, li.servicing, li.term, li.age, li.status, li.behind,
+        li.arrears, li.deferred, li.value0, li.t_fc, li.roll_mult, li.cure_mult,
+        li.mod_rate, li.mod_maturity, mi.mods_on,
+        mi.smm_code, mi.smm_table, mi.smm_by_age, mi.turnover, mi.start_month, mi.mortgage_rate,
+        mi.hp, mi.ltv_knots, mi.ltv_roll, mi.ltv_cure, mi.t_reo, fc_max,
+    )
+    starts_current = (li.status == 0) & (li.behind == 0)
+    start_current = int(np.floor(li.balance[starts_current] * ks.TICKS + 0.5).sum())
+    return KernelInputs(sim.integration == "sampled", int(sim.seed), H, args, hpi_paths, start_current, loans.n)
+
+
+def simulate_chunk(ki: KernelInputs, p0: int, p1: int, out_loans: np.ndarray, n_blocks: int | None = None) -> np.ndarray:
+    """Run paths ``p0 .. p1 - 1``: int64 ticks (paths, horizon + 1, N_S), exact,
+    with the derived columns filled; per-loan outcomes are added to ``out_loans``."""
+    if n_blocks is None:
+        n_blocks = 2 * numba.get_num_threads()
+    bounds = block_bounds(ki.n_loans, max(1, min(ki.n_loans, n_blocks)))
+    out = np.zeros((len(bounds) - 1, p1 - p0, ki.horizon + 1, ks.N_S), dtype=np.int64)
+    ks.simulate(ki.sampled, np.uint64(ki.seed), p0, bounds, 0, *ki.args, ki.hpi[p0:p1], out, out_loans)
+    per_path = out.sum(axis=0)  # int64 (paths, t, c): exact
+    _fill_derived(per_path, ki.start_current_ticks)
+    return per_path
 
 
 def run_state_model(
@@ -137,41 +197,16 @@ def run_state_model(
     hpi_paths : optional (paths, horizon + 1) HPI levels relative to today,
         replacing the configured home-price model.
     """
-    sim = config.simulation
-    li = loan_inputs(loans, config.state_model, config.economy.mortgage_rate)
-    mi = model_inputs(config)
-    fc_max = max(1, int(li.t_fc.max()))
-    H = default_horizon(config, int(li.term.max()), fc_max, mi.mods_on)
-    n_paths = sim.paths
-    if hpi_paths is None:
-        hpi_paths = simulate_hpi(hpi_model(config), n_paths, H, sim.seed)
-    hpi_paths = np.ascontiguousarray(hpi_paths, dtype=np.float64)
-    if hpi_paths.shape != (n_paths, H + 1):
-        raise ValueError(f"hpi_paths: expected shape {(n_paths, H + 1)}, got {hpi_paths.shape}")
-
-    n = loans.n
-    starts_current = (li.status == 0) & (li.behind == 0)
-    start_current = int(np.floor(li.balance[starts_current] * ks.TICKS + 0.5).sum())
-    bounds = block_bounds(n, max(1, min(n, 2 * numba.get_num_threads())))
+    ki = kernel_inputs(config, loans, hpi_paths)
+    n_paths, H = ki.n_paths, ki.horizon
     totals = np.zeros((H + 1, ks.N_S), dtype=np.int64)
     keep = {name: np.empty((n_paths, H)) for name in QUANTILE_COLUMNS}
     path_cols = np.empty((n_paths, H, 5))  # cash, principal, reo_in, net_loss, liquidations
-    out_loans = np.zeros((n, ks.N_O))
-    chunk = max(1, min(sim.chunk_paths, n_paths))
+    out_loans = np.zeros((loans.n, ks.N_O))
+    chunk = max(1, min(config.simulation.chunk_paths, n_paths))
     for p0 in range(0, n_paths, chunk):
         p1 = min(n_paths, p0 + chunk)
-        out = np.zeros((len(bounds) - 1, p1 - p0, H + 1, ks.N_S), dtype=np.int64)
-        ks.simulate(
-            sim.integration == "sampled", np.uint64(sim.seed), p0, bounds, 0,
-            li.balance, li.note_rate, li.servicing, li.term, li.age, li.status, li.behind,
-            li.arrears, li.deferred, li.value0, li.t_fc, li.roll_mult, li.cure_mult,
-            li.mod_rate, li.mod_maturity, mi.mods_on,
-            mi.smm_code, mi.smm_table, mi.smm_by_age, mi.turnover, mi.start_month, mi.mortgage_rate,
-            mi.hp, mi.ltv_knots, mi.ltv_roll, mi.ltv_cure, mi.t_reo, fc_max,
-            hpi_paths[p0:p1], out, out_loans,
-        )
-        per_path = out.sum(axis=0)  # int64 (paths, t, c): exact
-        _fill_derived(per_path, start_current)
+        per_path = simulate_chunk(ki, p0, p1, out_loans)
         totals += per_path.sum(axis=0)
         x = per_path[:, 1:, :] / ks.TICKS
         d = _derived(x)

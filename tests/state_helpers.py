@@ -13,16 +13,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import numba
 import numpy as np
 import pyarrow as pa
 
 from engine.config import load_config
-from engine.hazard import loan_inputs, model_inputs
-from engine.jit import block_bounds
 from engine.kernels import state as ks
-from engine.simulate import STATE_COLUMNS, _fill_derived, default_horizon, hpi_model
-from engine.hpi import simulate_hpi
+from engine.simulate import STATE_COLUMNS, kernel_inputs, simulate_chunk
 from engine.tape import Loans, loans_from_rows, loans_from_table
 
 # the names of STATE_COLUMNS, by kernel column
@@ -114,30 +110,8 @@ def per_path_columns(config, loans, hpi_paths: np.ndarray | None = None) -> np.n
     month 1 first, with the derived columns filled as run_state_model does."""
     cfg = load_config(config)
     loans = as_loans(loans)
-    sim = cfg.simulation
-    li = loan_inputs(loans, cfg.state_model)
-    mi = model_inputs(cfg)
-    fc_max = max(1, int(li.t_fc.max()))
-    H = default_horizon(cfg, int(li.term.max()), fc_max, mi.mods_on)
-    if hpi_paths is None:
-        hpi_paths = simulate_hpi(hpi_model(cfg), sim.paths, H, sim.seed)
-    hpi_paths = np.ascontiguousarray(hpi_paths, dtype=np.float64)
-    n = loans.n
-    bounds = block_bounds(n, max(1, min(n, 2 * numba.get_num_threads())))
-    out = np.zeros((len(bounds) - 1, sim.paths, H + 1, ks.N_S), dtype=np.int64)
-    out_loans = np.zeros((n, ks.N_O))
-    ks.simulate(
-        sim.integration == "sampled", np.uint64(sim.seed), 0, bounds, 0,
-        li.balance, li.note_rate, li.servicing, li.term, li.age, li.status, li.behind,
-        li.arrears, li.deferred, li.value0, li.t_fc, li.roll_mult, li.cure_mult,
-        li.mod_rate, li.mod_maturity, mi.mods_on,
-        mi.smm_code, mi.smm_table, mi.smm_by_age, mi.turnover, mi.start_month, mi.mortgage_rate,
-        mi.hp, mi.ltv_knots, mi.ltv_roll, mi.ltv_cure, mi.t_reo, fc_max,
-        hpi_paths, out, out_loans,
-    )
-    per_path = out.sum(axis=0)
-    starts_current = (li.status == 0) & (li.behind == 0)
-    _fill_derived(per_path, int(np.floor(li.balance[starts_current] * ks.TICKS + 0.5).sum()))
+    ki = kernel_inputs(cfg, loans, hpi_paths)
+    per_path = simulate_chunk(ki, 0, ki.n_paths, np.zeros((loans.n, ks.N_O)))
     return per_path[:, 1:, :] / ks.TICKS
 
 
