@@ -85,7 +85,11 @@ class RunResult:
             "engine.schema_version": SCHEMA_VERSION,
             "engine.config_hash": self.config.hash(),
             "engine.run_name": self.config.name,
+            "engine.model": self.config.model,
         }
+        if self.config.model == "state":
+            meta["engine.seed"] = str(self.config.simulation.seed)
+            meta["engine.integration"] = self.config.simulation.integration
         return write_outputs(target, self.tables, self.run_info(), meta)
 
 
