@@ -50,7 +50,7 @@ def agency_tape(n_loans: int = 5000, seed: int = 20261121) -> pa.Table:
     age = np.minimum(rng.gamma(1.6, 28.0, n).astype(np.int64), 179)
     orig_year = np.floor(_ANALYSIS_YEAR - age / 12.0).astype(int)
     market = np.array([_MARKET_RATE.get(int(y), 0.04) for y in orig_year])
-    note_rate = np.round((market + rng.normal(0.0015, 0.0030, n)) * 8) / 8  # 1/8ths
+    note_rate = np.round((market + rng.normal(0.0015, 0.0030, n)) * 800) / 800  # eighths of a percent
     note_rate = np.clip(note_rate, 0.02, 0.09)
     servicing = rng.choice([0.0025, 0.00375, 0.0050], size=n, p=[0.7, 0.2, 0.1])
     orig_bal = np.clip(rng.lognormal(np.log(310_000), 0.45, n), 60_000, CONFORMING_LIMIT)
@@ -86,7 +86,7 @@ def npl_tape(n_loans: int = 500, seed: int = 20261122) -> pa.Table:
     age = rng.integers(36, 240, n)
     orig_year = np.floor(_ANALYSIS_YEAR - age / 12.0).astype(int)
     market = np.array([_MARKET_RATE.get(int(y), 0.055) for y in orig_year])
-    note_rate = np.clip(np.round((market + rng.normal(0.012, 0.012, n)) * 8) / 8, 0.02, 0.11)
+    note_rate = np.clip(np.round((market + rng.normal(0.012, 0.012, n)) * 800) / 800, 0.02, 0.11)
     orig_term = np.where(age > 200, 480, 360)
     orig_bal = np.round(np.clip(rng.lognormal(np.log(190_000), 0.55, n), 30_000, 900_000), -3)
     c = note_rate / 12.0
