@@ -24,5 +24,9 @@ class TapeError(InputError):
     """A loan tape is unreadable, misses a column or holds a bad value."""
 
 
+class OutputError(InputError):
+    """The output folder cannot be created or written (a user-fixable path)."""
+
+
 class ConvergenceError(EngineError):
     """A solver did not converge (raised only when the caller asks for it)."""

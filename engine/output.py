@@ -22,6 +22,8 @@ from typing import Any, Mapping
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .errors import OutputError
+
 SCHEMA_VERSION = "1"
 
 
@@ -42,8 +44,11 @@ def write_outputs(
     Returns the final paths, ``run.json`` last.
     """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    except OSError as e:
+        raise OutputError(f"{out_dir}: cannot write outputs here ({e.strerror or e})") from None
     try:
         staged: list[tuple[Path, Path]] = []
         for name, table in tables.items():

@@ -299,3 +299,12 @@ def test_python_dash_m_engine_bad_input_exit_code(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+
+
+def test_unwritable_output_folder_is_a_one_line_error(capsys, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    assert main(["run", "configs/pool.yaml", "--out", str(blocker / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "cannot write outputs" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
