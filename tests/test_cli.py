@@ -14,25 +14,14 @@ import pytest
 import yaml
 
 import engine
+from columns import SIFMA_COLUMNS
 from engine.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 
 CASHFLOW_COLUMNS = [
     "month",
-    "performing_balance",
-    "new_defaults",
-    "foreclosure_balance",
-    "expected_amortization",
-    "voluntary_prepayments",
-    "amortization_from_defaults",
-    "actual_amortization",
-    "expected_interest",
-    "interest_lost",
-    "actual_interest",
-    "principal_recovery",
-    "principal_loss",
-    "amortized_default_balance",
+    *SIFMA_COLUMNS,
     "gross_interest",
     "servicing_fee",
     "total_principal",

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from columns import BALANCE_COLUMNS, SIFMA_COLUMNS
 from engine.cashflows import CashFlows, project_cashflows
 from engine.measures import wal_years
 from engine.tape import loans_from_table
@@ -71,24 +72,13 @@ losses = st.fixed_dictionaries(
 assumptions = st.fixed_dictionaries({"prepay": prepays, "default": defaults, "loss": losses})
 
 FLOW_COLUMNS = [
-    "new_defaults",
-    "expected_amortization",
-    "voluntary_prepayments",
-    "amortization_from_defaults",
-    "actual_amortization",
-    "expected_interest",
-    "interest_lost",
-    "actual_interest",
-    "principal_recovery",
-    "principal_loss",
-    "amortized_default_balance",
+    *(c for c in SIFMA_COLUMNS if c not in BALANCE_COLUMNS),
     "gross_interest",
     "servicing_fee",
     "total_interest",
     "total_principal",
     "total_cash_flow",
 ]
-BALANCE_COLUMNS = ["performing_balance", "foreclosure_balance"]
 # columns that are sums over loans (smm and mdr are ratios)
 ADDITIVE = BALANCE_COLUMNS + FLOW_COLUMNS
 

@@ -17,24 +17,11 @@ import pytest
 
 import engine
 from engine.curves import cpr_to_smm, psa_cpr, sda_cdr, smm_to_cpr
+from columns import SIFMA_COLUMNS
 from tests.reference import naive_sifma as naive
 
 DATA = Path(__file__).parent / "data"
-COLUMNS = [
-    "performing_balance",
-    "new_defaults",
-    "foreclosure_balance",
-    "expected_amortization",
-    "voluntary_prepayments",
-    "amortization_from_defaults",
-    "actual_amortization",
-    "expected_interest",
-    "interest_lost",
-    "actual_interest",
-    "principal_recovery",
-    "principal_loss",
-    "amortized_default_balance",
-]
+COLUMNS = SIFMA_COLUMNS
 POOL = [{"loan_id": "SF", "balance": 100_000_000, "note_rate": 0.08, "remaining_term": 360, "age": 0}]
 
 
