@@ -489,6 +489,17 @@ class Config(_Frozen):
 
     @model_validator(mode="after")
     def _tape_or_loans(self) -> "Config":
+        if self.model == "standard":
+            for key in ("simulation", "economy", "state_model"):
+                if key in self.model_fields_set:
+                    raise ValueError(f"{key}: only used by the state model (add `model: state`)")
+        else:
+            for key in ("default", "loss"):
+                if key in self.assumptions.model_fields_set:
+                    raise ValueError(
+                        f"assumptions.{key}: not used by the state model, whose defaults and losses "
+                        "come from state_model (delinquency, foreclosure, reo, liquidation)"
+                    )
         if self.model == "standard" and self.assumptions.prepay.model == "turnover":
             raise ValueError(
                 "assumptions.prepay.model: 'turnover' needs the state model (model: state), "
@@ -501,8 +512,13 @@ class Config(_Frozen):
         return self
 
     def to_dict(self) -> dict[str, Any]:
-        """The resolved config as plain JSON-able data."""
-        return json.loads(self.model_dump_json(by_alias=True, exclude_none=True))
+        """The resolved config as plain JSON-able data: every key the chosen
+        model uses, defaults included, and none it does not."""
+        if self.model == "standard":
+            exclude: Any = {"simulation", "economy", "state_model"}
+        else:
+            exclude = {"assumptions": {"default", "loss"}}
+        return json.loads(self.model_dump_json(by_alias=True, exclude_none=True, exclude=exclude))
 
     def hash(self) -> str:
         """sha256 of the resolved config (stable key order). Files are named by

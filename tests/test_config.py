@@ -390,3 +390,27 @@ def test_config_round_trips_through_to_dict(tiny_config):
     again = load_config(cfg.to_dict())
     assert again == cfg and again.hash() == cfg.hash()
 
+
+
+def test_state_model_keys_need_model_state(tiny_config):
+    tiny_config["simulation"] = {"paths": 10}
+    msg = config_error(tiny_config)
+    assert_names(msg, "simulation")
+    assert "model: state" in msg
+
+
+def test_state_model_rejects_standard_default_assumptions(tiny_config):
+    tiny_config["model"] = "state"
+    msg = config_error(tiny_config)  # tiny_config carries assumptions.default and loss
+    assert_names(msg, "assumptions.default")
+    assert "state_model" in msg
+
+
+@pytest.mark.parametrize("model", ["standard", "state"])
+def test_resolved_config_round_trips(model, tiny_config):
+    if model == "state":
+        tiny_config["model"] = "state"
+        tiny_config["assumptions"] = {"prepay": tiny_config["assumptions"]["prepay"]}
+    cfg = load_config(tiny_config)
+    again = load_config(cfg.to_dict())
+    assert again == cfg and again.hash() == cfg.hash()
