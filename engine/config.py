@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from .errors import ConfigError
+from .timelines import REO_MARKETING_MONTHS, default_timelines
 
 # --------------------------------------------------------------------------
 # reusable field checks
@@ -354,13 +355,14 @@ class Foreclosure(_Frozen):
 
     timeline_months: dict[str, int] = Field(default_factory=dict, description="per-state overrides")
     months: int | None = Field(default=None, ge=0, le=240, description="one timeline for every loan")
+    default_months: int | None = Field(
+        default=None, ge=0, le=240, description="loans with no state on the tape (default: national average)"
+    )
     legal_cost_monthly: float = Field(default=300.0, ge=0, description="[currency per loan-month]")
 
     @field_validator("timeline_months")
     @classmethod
     def _timelines(cls, v: dict[str, int]) -> dict[str, int]:
-        from .timelines import default_timelines
-
         known = default_timelines().months
         for state, months in v.items():
             if str(state).strip().upper() not in known:
@@ -371,7 +373,7 @@ class Foreclosure(_Frozen):
 
 
 class Reo(_Frozen):
-    months: int = Field(default=6, ge=0, le=120, description="REO marketing time")
+    months: int = Field(default=REO_MARKETING_MONTHS, ge=0, le=120, description="REO marketing time (engine.timelines)")
     holding_cost_monthly: float = Field(default=250.0, ge=0, description="[currency per loan-month]")
     selling_cost: Fraction = 0.08  # commission ~5-6% plus closing costs
     # distressed-sale discount to the tape's market value: Campbell, Giglio &
@@ -452,7 +454,6 @@ class Simulation(_Frozen):
 
 class Output(_Frozen):
     dir: Path | None = None
-    cashflows: bool = True
     loans: bool = Field(default=False, description="write loans.parquet (outcome probabilities per loan)")
     quantiles: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 

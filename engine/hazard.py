@@ -16,7 +16,7 @@ import numpy as np
 from . import config as cfg
 from .curves import prepay_table
 from .kernels import state as ks
-from .tape import STATUS_CODE, Loans
+from .tape import Loans
 from .timelines import foreclosure_months
 
 ASSUMED_LTV = 0.80  # property value = balance / 0.80 when the tape has neither value nor LTV
@@ -41,9 +41,6 @@ class LoanInputs:
     cure_mult: np.ndarray
     mod_rate: np.ndarray  # rate after a modification [annual decimal]
     mod_maturity: np.ndarray  # projection month modified loans amortise to
-
-    def take(self, index) -> "LoanInputs":
-        return LoanInputs(**{k: np.ascontiguousarray(getattr(self, k)[index]) for k in self.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,7 @@ def loan_inputs(loans: Loans, sm: cfg.StateModel, mortgage_rate: float = 0.0625)
     if sm.foreclosure.months is not None:  # one timeline for every loan
         t_fc = np.full(loans.n, sm.foreclosure.months, dtype=np.int64)
     else:
-        t_fc = foreclosure_months(loans.state, sm.foreclosure.timeline_months or None)
+        t_fc = foreclosure_months(loans.state, sm.foreclosure.timeline_months or None, sm.foreclosure.default_months)
 
     # arrears: the tape's, else estimated as the missed interest of each payment behind
     arrears = np.where(
@@ -175,4 +172,4 @@ def model_inputs(config: cfg.Config) -> ModelInputs:
     )
 
 
-__all__ = ["LoanInputs", "ModelInputs", "loan_inputs", "model_inputs", "STATUS_CODE"]
+__all__ = ["LoanInputs", "ModelInputs", "loan_inputs", "model_inputs"]

@@ -101,8 +101,6 @@ class StateRun:
     paths: pa.Table
     loans: pa.Table | None
     summary: dict
-    mean_cash_flow: np.ndarray
-    mean_principal: np.ndarray
 
 
 def hpi_model(config: cfg.Config) -> HPIModel:
@@ -303,4 +301,4 @@ def _tables(config, loans, mean, keep, path_cols, out_loans, n_paths, H) -> Stat
         m = yield_measures(d["total_cash_flow"], d["total_principal"], face, mortgage_yield=y, delay_days=delay)
         summary.update(m.as_dict())
         summary["pv_std"] = float(np.std(paths_table["pv"]))
-    return StateRun(cashflows, quantiles, paths, loans_table, summary, d["total_cash_flow"], d["total_principal"])
+    return StateRun(cashflows, quantiles, paths, loans_table, summary)

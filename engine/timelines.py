@@ -1,4 +1,4 @@
-"""Foreclosure timelines by US state, and REO / deed-in-lieu / cost defaults.
+"""Foreclosure timelines by US state, and the REO marketing-time default.
 
 The default table (``engine/data/foreclosure_timelines.csv``, columns
 ``state,judicial,foreclosure_months,source``; 50 states, DC and PR) gives for
@@ -49,31 +49,9 @@ Other defaults
     reported that REOs sold in Q2 2011 took 178 days on average after the
     foreclosure was completed; First American (2015, "The Persistent REO")
     reports 180 days as typical for California.
-``DEED_IN_LIEU_MONTHS = 3``
-    Months from the decision to a deed-in-lieu to the transfer of title.
-    *Assumption*, informed by servicer guidance of 4 - 12 weeks when the title
-    is clean (Note Servicing Center, "Accelerating private mortgage asset
-    recovery with deed in lieu").
-``FORECLOSURE_COST_FRACTION_NONJUDICIAL = 0.05``
-    Out-of-pocket legal and administrative foreclosure costs, as a fraction
-    of the loan balance, for the whole foreclosure: the middle of PeerStreet's
-    3 - 7% estimate for a standard uncontested non-judicial foreclosure
-    (PeerStreet FAQ, "Potential costs incurred in the event of a workout or
-    foreclosure"); taxes, insurance, property management and disposition are
-    excluded.
-``FORECLOSURE_COST_FRACTION_JUDICIAL = 0.07``
-    *Assumption*: the top of that range (PeerStreet: costs "likely to be
-    higher in judicial foreclosure states").
-    A per-month legal cost is the fraction times the balance divided by the
-    state's ``foreclosure_months`` (an assumption of even spending).
-``HOLDING_COST_ANNUAL_FRACTION = 0.025``
-    *Assumption*: property taxes, hazard insurance and property preservation
-    advanced by the holder while in foreclosure and REO, per year, as a
-    fraction of the property value (charged monthly as 1/12 of it).
-``NONPERFORMING_SERVICING_COST_ANNUAL = 1573.0``
-    Servicing cost of a non-performing loan [currency per loan per year],
-    MBA Servicing Operations Study and Forum 2024 as quoted by Note Servicing
-    Center (performing loans: 176).
+Legal, holding and deed-in-lieu costs are per-month amounts in the config
+(``state_model.foreclosure``, ``state_model.reo``, ``state_model.deed_in_lieu``);
+docs/state_model_parameters.md gives their sources.
 """
 
 from __future__ import annotations
@@ -92,12 +70,7 @@ import numpy as np
 from .errors import ConfigError, TapeError
 
 __all__ = [
-    "DEED_IN_LIEU_MONTHS",
-    "FORECLOSURE_COST_FRACTION_JUDICIAL",
-    "FORECLOSURE_COST_FRACTION_NONJUDICIAL",
-    "HOLDING_COST_ANNUAL_FRACTION",
     "NATIONAL_AVERAGE_MONTHS",
-    "NONPERFORMING_SERVICING_COST_ANNUAL",
     "OVERRIDE_KEY",
     "REO_MARKETING_MONTHS",
     "Timelines",
@@ -109,11 +82,6 @@ __all__ = [
 
 NATIONAL_AVERAGE_MONTHS = 28  # ATTOM Q3 2019: 841 days
 REO_MARKETING_MONTHS = 6
-DEED_IN_LIEU_MONTHS = 3
-FORECLOSURE_COST_FRACTION_NONJUDICIAL = 0.05
-FORECLOSURE_COST_FRACTION_JUDICIAL = 0.07
-HOLDING_COST_ANNUAL_FRACTION = 0.025
-NONPERFORMING_SERVICING_COST_ANNUAL = 1573.0
 
 OVERRIDE_KEY = "state_model.foreclosure.timeline_months"
 DEFAULT_MONTHS_KEY = "state_model.foreclosure.default_months"
@@ -138,8 +106,6 @@ class Timelines:
         Months for a loan with no state [months].
     reo_marketing_months : int
         Months from REO to the property sale [months].
-    deed_in_lieu_months : int
-        Months from a deed-in-lieu decision to title transfer [months].
     """
 
     months: Mapping[str, int]
@@ -147,7 +113,6 @@ class Timelines:
     source: Mapping[str, str]
     national_average_months: int = NATIONAL_AVERAGE_MONTHS
     reo_marketing_months: int = REO_MARKETING_MONTHS
-    deed_in_lieu_months: int = DEED_IN_LIEU_MONTHS
 
     @property
     def states(self) -> tuple[str, ...]:

@@ -371,6 +371,18 @@ def test_foreclosure_months_applies_to_every_loan():
     assert list(li.t_fc) == [5, 5]
 
 
+def test_default_months_applies_to_loans_without_a_state():
+    """foreclosure.default_months replaces the national average (28 months,
+    ATTOM Q3 2019: 841 days) for loans whose tape state is empty, only."""
+    rows = [loan(state="NY"), loan(loan_id="M", state="")]
+    li = loan_inputs(as_loans(rows), load_config(state_config(rows)).state_model)
+    ny = li.t_fc[0]
+    assert li.t_fc[1] == 28
+    cfg = load_config(state_config(rows, state_model={"foreclosure": {"default_months": 9}}))
+    li = loan_inputs(as_loans(rows), cfg.state_model)
+    assert list(li.t_fc) == [ny, 9]
+
+
 def test_timeline_override_by_state():
     cfg = load_config(state_config(state_model={"foreclosure": {"timeline_months": {"NY": 4}}}))
     li = loan_inputs(as_loans([loan(state="NY"), loan(loan_id="M", state="TX")]), cfg.state_model)
