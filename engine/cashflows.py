@@ -106,7 +106,7 @@ def as_assumptions(a: cfg.Assumptions | Mapping[str, Any]) -> cfg.Assumptions:
     try:
         return cfg.Assumptions.model_validate(a)
     except ValidationError as err:
-        raise ConfigError(cfg._format_errors(err, {"assumptions": a}, "").replace("<config>", "assumptions")) from None
+        raise ConfigError(cfg._format_errors(err, a, "", prefix="assumptions")) from None
 
 
 def project_cashflows(loans, assumptions) -> CashFlows:

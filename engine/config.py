@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -366,9 +367,9 @@ class Foreclosure(_Frozen):
         known = default_timelines().months
         for state, months in v.items():
             if str(state).strip().upper() not in known:
-                raise ValueError(f".{state}: unknown state code (expected a USPS code of the 50 states, DC or PR)")
+                raise ValueError(f"{state}: unknown state code (expected a USPS code of the 50 states, DC or PR)")
             if not isinstance(months, int) or isinstance(months, bool) or months < 0 or months > 240:
-                raise ValueError(f".{state}: expected whole months in [0, 240], got {months!r}")
+                raise ValueError(f"{state}: expected whole months in [0, 240], got {months!r}")
         return v
 
 
@@ -435,7 +436,7 @@ class HPI(_Frozen):
         try:
             return _check_points(v, "points")
         except ConfigError as e:
-            raise ValueError(str(e).removeprefix("points")) from None
+            raise ValueError(str(e).removeprefix("points")) from None  # "[i]: ..."
 
 
 class Economy(_Frozen):
@@ -538,21 +539,22 @@ class Config(_Frozen):
 # loading
 
 
-def _format_errors(err: ValidationError, data: Any, source: str) -> str:
+_RELATIVE_KEY = re.compile(r"^(\[\d+\]|[A-Za-z_][\w.]*(\[\d+\])?)$")
+
+
+def _format_errors(err: ValidationError, data: Any, source: str, prefix: str = "") -> str:
+    """One line per error: ``<source><key path>: <what was expected>[, got <value>]``.
+    ``prefix`` is the key path of ``data`` when it is part of a larger config."""
     lines = []
     for e in err.errors():
-        path = _readable_path(e["loc"], data)
+        path = ".".join(p for p in (prefix, _readable_path(e["loc"], data)) if p)
         if e["type"] == "value_error":
             msg = str(e.get("ctx", {}).get("error", e["msg"]))
-            if msg[:1] in ".[" and path:  # the validator named a key below this one
-                lines.append(f"{source}{path}{msg}")
-                continue
-            # messages from model validators name their own key
-            if not path and ":" in msg.split(" ")[0]:
-                lines.append(f"{source}{msg}")
-                continue
-            if msg.startswith("loss:") and path:
-                lines.append(f"{source}{path}.{msg}")
+            # a validator that points below its own level starts with that key: "loss: ..."
+            key, sep, rest = msg.partition(": ")
+            if sep and _RELATIVE_KEY.match(key):
+                full = f"{path}{key}" if key.startswith("[") else ".".join(p for p in (path, key) if p)
+                lines.append(f"{source}{full}: {rest}")
                 continue
         elif e["type"] == "extra_forbidden":
             msg = "unknown key"

@@ -414,3 +414,21 @@ def test_resolved_config_round_trips(model, tiny_config):
     cfg = load_config(tiny_config)
     again = load_config(cfg.to_dict())
     assert again == cfg and again.hash() == cfg.hash()
+
+
+@pytest.mark.parametrize(
+    "assumptions, path",
+    [
+        ({"prepay": {"model": "cpr", "rate": 6}}, "assumptions.prepay.rate"),
+        ({"default": {"model": "cdr", "rate": 0.01}}, "assumptions.loss"),
+    ],
+)
+def test_low_level_api_errors_name_the_full_key(assumptions, path):
+    """engine.project_cashflows validates a bare assumptions dict with the same
+    key paths as a config (no union tag such as `cpr` in the path)."""
+    from engine.cashflows import project_cashflows
+
+    rows = [{"loan_id": "A", "balance": 1.0, "note_rate": 0.05, "remaining_term": 10}]
+    with pytest.raises(ConfigError) as e:
+        project_cashflows(rows, assumptions)
+    assert str(e.value).startswith(f"{path}: "), str(e.value)
