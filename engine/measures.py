@@ -54,13 +54,17 @@ def pool_stats(loans: Loans) -> PoolStats:
     )
 
 
-def wal_years(principal: np.ndarray, months: np.ndarray | None = None) -> float:
-    """Weighted average life in years: sum(t x P_t) / sum(P_t) / 12."""
+def wal_years(principal: np.ndarray, months: np.ndarray | None = None):
+    """Weighted average life in years: sum(t x P_t) / sum(P_t) / 12, over the
+    last axis (a float for one vector, an array for paths x months); NaN
+    where no principal is paid."""
     principal = np.asarray(principal, dtype=np.float64)
     if months is None:
-        months = np.arange(1, len(principal) + 1)
-    total = principal.sum()
-    return float(np.dot(months, principal) / total / 12.0) if total > 0 else float("nan")
+        months = np.arange(1, principal.shape[-1] + 1)
+    total = principal.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wal = np.where(total > 0, principal @ months / total / 12.0, np.nan)
+    return float(wal) if wal.ndim == 0 else wal
 
 
 # --------------------------------------------------------------------------
@@ -72,10 +76,13 @@ def times_years(n: int, delay_days: int = 0) -> np.ndarray:
     return (30.0 * np.arange(1, n + 1) + delay_days) / 360.0
 
 
-def pv(cash_flows: np.ndarray, mortgage_yield: float, delay_days: int = 0) -> float:
-    """Present value at a monthly-compounded mortgage yield [same currency as cash_flows]."""
-    t = times_years(len(cash_flows), delay_days)
-    return float(np.dot(cash_flows, (1.0 + mortgage_yield / 12.0) ** (-12.0 * t)))
+def pv(cash_flows: np.ndarray, mortgage_yield: float, delay_days: int = 0):
+    """Present value at a monthly-compounded mortgage yield [currency], over the
+    last axis (a float for one vector, an array for paths x months)."""
+    cash_flows = np.asarray(cash_flows, dtype=np.float64)
+    t = times_years(cash_flows.shape[-1], delay_days)
+    value = cash_flows @ (1.0 + mortgage_yield / 12.0) ** (-12.0 * t)
+    return float(value) if np.ndim(value) == 0 else value
 
 
 def yield_from_pv(

@@ -254,8 +254,8 @@ def _tables(config, loans, mean, keep, path_cols, out_loans, n_paths, H) -> Stat
     with np.errstate(invalid="ignore", divide="ignore"):
         paths_table = {
             "path": np.arange(n_paths, dtype=np.int64),
-            "pv": np.array([pv(c, y, delay) for c in cash]) if y is not None else np.full(n_paths, np.nan),
-            "wal": np.array([wal_years(p) for p in principal]),
+            "pv": pv(cash, y, delay) if y is not None else np.full(n_paths, np.nan),
+            "wal": wal_years(principal),
             "cumulative_default": reo_in,
             "cumulative_loss": net_loss,
             "loss_severity": np.where(liq > 0, net_loss / liq, np.nan),

@@ -265,3 +265,17 @@ def test_pool_stats_are_balance_weighted():
     assert s.wam == pytest.approx(0.1 * 120 + 0.3 * 240 + 0.6 * 360, rel=1e-14)  # 300
     assert s.wala == pytest.approx(0.1 * 240 + 0.3 * 120 + 0.6 * 0, rel=1e-14)  # 60
     assert s.wac == pytest.approx(0.065) and s.wam == pytest.approx(300.0) and s.wala == pytest.approx(60.0)
+
+
+def test_pv_and_wal_take_paths_by_months():
+    """The per-path forms equal the one-vector forms row by row."""
+    from engine.measures import pv, wal_years
+
+    rng = np.random.default_rng(5)
+    flows = rng.uniform(0, 100, size=(4, 24))
+    flows[2] = 0.0  # a path that pays no principal: WAL is NaN
+    for delay in (0, 24):
+        np.testing.assert_allclose(pv(flows, 0.07, delay), [pv(f, 0.07, delay) for f in flows], rtol=1e-14)
+    wal = wal_years(flows)
+    assert np.isnan(wal[2]) and np.isnan(wal_years(flows[2]))
+    np.testing.assert_allclose(wal[[0, 1, 3]], [wal_years(flows[i]) for i in (0, 1, 3)], rtol=1e-14)
