@@ -9,8 +9,8 @@ import numba
 import numpy as np
 import pyarrow as pa
 
-from engine.sample import agency_tape
-from engine.tape import Loans, loans_from_table
+from engine.inputs.sample import agency_tape
+from engine.inputs.tape import Loans, loans_from_table
 
 BIG = os.environ.get("ENGINE_BENCH_BIG", "") not in ("", "0", "false", "no")
 MAX_THREADS = numba.config.NUMBA_NUM_THREADS
@@ -28,7 +28,7 @@ def make_loans(n_loans: int, months: int = 360, seed: int = 20261121) -> Loans:
     """``n_loans`` new loans (age 0) with ``months`` to run, validated.
 
     Balances, rates, servicing and the other columns come from
-    :func:`engine.sample.agency_tape`, the generator behind the example tape.
+    :func:`engine.inputs.sample.agency_tape`, the generator behind the example tape.
     """
     table = agency_tape(n_loans, seed=seed)
     for name, values in (

@@ -1,7 +1,7 @@
 """Fixtures for the benchmark suite (run with ``pytest bench/ --benchmark-only``).
 
 The tape comes from the same synthetic generator as the example configs and
-tests (:func:`engine.sample.agency_tape`), reshaped to new 30-year loans
+tests (:func:`engine.inputs.sample.agency_tape`), reshaped to new 30-year loans
 (``remaining_term = 360``, ``age = 0``) so every loan runs every month. Loans
 and assumptions are validated once per session, outside the timed code.
 
@@ -22,7 +22,7 @@ import pytest
 
 from bench_data import ASSUMPTIONS, make_loans  # bench/ is on sys.path (no __init__.py)
 from engine.config import Assumptions
-from engine.tape import Loans
+from engine.inputs.tape import Loans
 
 
 @pytest.fixture(scope="session")

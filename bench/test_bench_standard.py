@@ -24,7 +24,7 @@ from pathlib import Path
 import numba
 import pytest
 
-from engine.cashflows import project_cashflows
+from engine.models.standard import project_cashflows
 
 from bench_data import ASSUMPTIONS, BIG, THREADS  # bench/ is on sys.path (no __init__.py)
 
@@ -146,7 +146,7 @@ _RSS = _PEAK_RSS + textwrap.dedent(
     import json, sys
     sys.path.insert(0, "bench")
     from bench_data import make_loans
-    from engine.cashflows import project_cashflows
+    from engine.models.standard import project_cashflows
     from engine.config import Assumptions
     n, months = int(sys.argv[1]), int(sys.argv[2])
     a = Assumptions.model_validate(%r)

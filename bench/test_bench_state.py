@@ -4,11 +4,11 @@ Run: ``python -m pytest bench/test_bench_state.py --benchmark-only`` (see
 bench/README.md, "State model (sampled)"). Plain ``pytest`` does not collect
 this folder (``testpaths = ["tests"]``).
 
-- ``test_state_sampled``: :func:`engine.simulate.run_state_model` end to end
+- ``test_state_sampled``: :func:`engine.runs.projection.run_state_model` end to end
   (HPI paths, the parallel kernel over path chunks, per-path columns,
   quantiles, tables) on 10,000 loans x ``paths`` x 360 months, for the agency
-  tape (``bench_data.make_loans``: ``engine.sample.agency_tape`` reshaped to
-  new 30-year loans) and the NPL tape (``engine.sample.npl_tape``), at 1 and
+  tape (``bench_data.make_loans``: ``engine.inputs.sample.agency_tape`` reshaped to
+  new 30-year loans) and the NPL tape (``engine.inputs.sample.npl_tape``), at 1 and
   at all threads. ``paths`` is 100 by default, 1,000 with
   ``ENGINE_BENCH_FULL=1``. Compilation is excluded: a tiny run first loads
   or compiles the kernel.
@@ -46,13 +46,13 @@ import pytest
 
 from bench_data import THREADS, make_loans  # bench/ is on sys.path (no __init__.py)
 from engine.config import load_config
-from engine.sample import npl_tape
-from engine.simulate import run_state_model
-from engine.tape import loans_from_table
-
-import numpy_state as ns
+from engine.inputs.sample import npl_tape
+from engine.inputs.tape import loans_from_table
+from engine.runs.projection import run_state_model
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "reference"))  # the NumPy twin the tests also use
+import numpy_state as ns  # noqa: E402
 FULL = os.environ.get("ENGINE_BENCH_FULL", "") not in ("", "0", "false", "no")
 
 N_LOANS = 10_000
@@ -241,7 +241,7 @@ _MEMORY = textwrap.dedent(
     import json, sys, tracemalloc
     sys.path.insert(0, "bench")
     import test_bench_state as b
-    from engine.simulate import run_state_model
+    from engine.runs.projection import run_state_model
 
     def status(key):
         with open("/proc/self/status") as f:
@@ -331,7 +331,7 @@ _COLD = textwrap.dedent(
     t0 = time.perf_counter()
     sys.path.insert(0, "bench")
     import test_bench_state as b
-    from engine.simulate import run_state_model
+    from engine.runs.projection import run_state_model
     config, loans = b.bench_config("npl", 2, 24), b.bench_loans("npl", 20)
     t1 = time.perf_counter()
     run_state_model(config, loans)

@@ -5,16 +5,21 @@ Public API::
     engine.run(config)                    # YAML path, dict or Config -> RunResult
     engine.project_cashflows(loans, a)    # arrays / Arrow table -> CashFlows
     engine.load_config(path_or_dict)      # -> validated, frozen Config
+
+Layers (docs/architecture.md): ``config`` and ``inputs`` validate,
+``behavior`` and ``economy`` resolve models and paths, ``kernels`` compute,
+``models`` run the kernels chunk by chunk, ``analytics`` measure, ``runs``
+are the analysis kinds, ``output`` writes.
 """
 
 __version__ = "0.1.0"
 
+from .analytics.yields import yield_measures  # noqa: E402
 from .api import RunResult, run  # noqa: E402
-from .cashflows import CashFlows, project_cashflows  # noqa: E402
 from .config import Config, load_config  # noqa: E402
 from .errors import ConfigError, EngineError, InputError, TapeError  # noqa: E402
-from .measures import yield_measures  # noqa: E402
-from .tape import Loans, loans_from_table, read_tape  # noqa: E402
+from .inputs.tape import Loans, loans_from_table, read_tape  # noqa: E402
+from .models.standard import CashFlows, project_cashflows  # noqa: E402
 
 __all__ = [
     "__version__",

@@ -6,6 +6,7 @@ called.
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import time
 from dataclasses import dataclass, field
@@ -15,12 +16,10 @@ from typing import Any, Callable
 import numba
 import pyarrow as pa
 
-from . import __version__
-from .cashflows import CashFlows, project_cashflows
+from . import __version__, runs
 from .config import Config, load_config
-from .measures import summary_row
-from .output import SCHEMA_VERSION, write_outputs
-from .tape import Loans, loans_from_rows, read_tape
+from .inputs.tape import Loans, loans_from_rows, read_tape
+from .output.writer import SCHEMA_VERSION, write_outputs
 
 
 @dataclass
@@ -31,32 +30,30 @@ class RunResult:
     ----------
     config : the validated config that ran.
     loans : the validated tape.
-    summary : one-row table (see README, "Output").
-    cashflows : one row per projection month.
+    tables : every output table by file stem (``cashflows`` ->
+        cashflows.parquet); ``summary`` is always there.
+    details : the arrays behind the tables, by name (the standard model's
+        ``cash_flows``: a :class:`engine.models.standard.CashFlows`).
+    metadata : Parquet key-value metadata of the run's analysis kind.
     timings : seconds spent per stage.
     """
 
     config: Config
     loans: Loans
-    summary: pa.Table
-    cashflows: pa.Table
-    cash_flows: CashFlows | None = None  # standard model: the arrays behind ``cashflows``
-    cashflow_quantiles: pa.Table | None = None  # state model
-    paths: pa.Table | None = None  # state model: one row per path
-    loan_outcomes: pa.Table | None = None  # state model, with output.loans
+    tables: dict[str, pa.Table]
+    details: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
-    def tables(self) -> dict[str, pa.Table]:
-        """Every output table by file stem (``cashflows`` -> cashflows.parquet)."""
-        tables = {"cashflows": self.cashflows, "summary": self.summary}
-        if self.cashflow_quantiles is not None:
-            tables["cashflow_quantiles"] = self.cashflow_quantiles
-        if self.paths is not None:
-            tables["paths"] = self.paths
-        if self.loan_outcomes is not None:
-            tables["loans"] = self.loan_outcomes
-        return tables
+    def summary(self) -> pa.Table:
+        """The one-row summary table."""
+        return self.tables["summary"]
+
+    @property
+    def cashflows(self) -> pa.Table:
+        """One row per projection month."""
+        return self.tables["cashflows"]
 
     def run_info(self) -> dict[str, Any]:
         return {
@@ -66,7 +63,8 @@ class RunResult:
             "config_hash": self.config.hash(),
             "tape_sha256": _file_sha256(self.config.tape) if self.config.tape is not None else None,
             "model": self.config.model,
-            "seed": self.config.simulation.seed if self.config.model == "state" else None,
+            "analysis": runs.get(self.config.analysis).name,
+            "seed": int(self.metadata["engine.seed"]) if "engine.seed" in self.metadata else None,
             "n_loans": self.loans.n,
             "timings_seconds": self.timings,
             "python": platform.python_version(),
@@ -75,27 +73,21 @@ class RunResult:
         }
 
     def write(self, out_dir: str | Path | None = None) -> list[Path]:
-        """Write ``cashflows.parquet``, ``summary.parquet`` and ``run.json`` atomically
-        to ``out_dir`` (default: the config's ``output.dir``)."""
-        target = out_dir if out_dir is not None else self.config.output.dir
-        if target is None:
-            target = Path("out") / self.config.name
+        """Write every table as ``<name>.parquet`` and ``run.json`` atomically
+        to ``out_dir`` (default: the config's ``output.dir``, else ``out/<name>``)."""
+        target = out_dir if out_dir is not None else self.config.output_dir()
         meta = {
             "engine.version": __version__,
             "engine.schema_version": SCHEMA_VERSION,
             "engine.config_hash": self.config.hash(),
             "engine.run_name": self.config.name,
             "engine.model": self.config.model,
+            **self.metadata,
         }
-        if self.config.model == "state":
-            meta["engine.seed"] = str(self.config.simulation.seed)
-            meta["engine.integration"] = self.config.simulation.integration
         return write_outputs(target, self.tables, self.run_info(), meta)
 
 
 def _file_sha256(path: Path) -> str:
-    import hashlib
-
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -116,7 +108,8 @@ def run(
     overrides: tuple[str, ...] | list[str] = (),
     progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
-    """Validate ``config`` (a YAML path, a dict or a ``Config``), project and measure.
+    """Validate ``config`` (a YAML path, a dict or a ``Config``) and run its
+    analysis kind (``projection`` by default) on its loans.
 
     ``progress(done, total)`` is called after each chunk of paths (state model).
     Raises :class:`engine.errors.InputError` subclasses for bad input.
@@ -124,40 +117,14 @@ def run(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cfg = load_config(config, overrides)
+    kind = runs.get(cfg.analysis)
     loans = load_loans(cfg)
     timings["load"] = time.perf_counter() - t0
-    if cfg.model == "state":
-        return _run_state(cfg, loans, timings, t0, progress)
-
     t1 = time.perf_counter()
-    cf = project_cashflows(loans, cfg.assumptions)
-    timings["project"] = time.perf_counter() - t1
-
-    t2 = time.perf_counter()
-    summary = pa.Table.from_pylist([summary_row(loans, cf, cfg.valuation)])
-    cashflows = cf.to_arrow()
-    timings["measure"] = time.perf_counter() - t2
+    analysis = kind.run(cfg, loans, progress)
+    timings[kind.name] = time.perf_counter() - t1
     timings["total"] = time.perf_counter() - t0
-    return RunResult(cfg, loans, summary, cashflows, cash_flows=cf, timings=timings)
-
-
-def _run_state(cfg: Config, loans: Loans, timings: dict, t0: float, progress) -> RunResult:
-    from .simulate import run_state_model
-
-    t1 = time.perf_counter()
-    sr = run_state_model(cfg, loans, progress=progress)
-    timings["simulate"] = time.perf_counter() - t1
-    timings["total"] = time.perf_counter() - t0
-    return RunResult(
-        cfg,
-        loans,
-        pa.Table.from_pylist([sr.summary]),
-        sr.cashflows,
-        cashflow_quantiles=sr.quantiles,
-        paths=sr.paths,
-        loan_outcomes=sr.loans,
-        timings=timings,
-    )
+    return RunResult(cfg, loans, analysis.tables, analysis.details, analysis.metadata, timings)
 
 
 __all__ = ["run", "RunResult", "load_loans"]

@@ -92,7 +92,7 @@ def _report(result, paths) -> None:
 
 
 def _sample(args) -> int:
-    from .sample import write_sample_tape
+    from .inputs.sample import write_sample_tape
 
     path = write_sample_tape(args.kind, args.out, n_loans=args.loans, seed=args.seed)
     print(f"wrote {path}")

@@ -1,5 +1,5 @@
 """Column names the tests expect, written out from the issue and SIFMA SF C.3
-(independently of engine.cashflows.COLUMNS, which they check)."""
+(independently of engine.models.standard.COLUMNS, which they check)."""
 
 # SIFMA SF C.3 quantities, in snake_case, as the standard cashflows table names them
 SIFMA_COLUMNS = [

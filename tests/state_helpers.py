@@ -1,8 +1,8 @@
 """Shared helpers for the state-model tests (tests/test_state_*.py).
 
 Nothing here re-implements the model: configs are built as plain dicts, and
-``per_path_columns`` runs the real kernel (``engine.kernels.state.simulate``)
-with the same inputs ``engine.simulate.run_state_model`` builds, returning the
+``per_path_columns`` runs the real kernel (``engine.kernels.integration.simulate``)
+with the same inputs ``engine.runs.projection.run_state_model`` builds, returning the
 per-path monthly columns that the public tables only summarise. Tests check
 that its path mean equals ``run_state_model``'s ``cashflows`` table exactly,
 so it cannot drift away from the driver unnoticed.
@@ -18,8 +18,8 @@ import pyarrow as pa
 
 from engine.config import load_config
 from engine.kernels import state as ks
-from engine.simulate import STATE_COLUMNS, kernel_inputs, simulate_chunk
-from engine.tape import Loans, loans_from_rows, loans_from_table
+from engine.models.state import STATE_COLUMNS, kernel_inputs, simulate_chunk
+from engine.inputs.tape import Loans, loans_from_rows, loans_from_table
 
 # the names of STATE_COLUMNS, by kernel column
 NAME = dict(STATE_COLUMNS)
@@ -111,7 +111,7 @@ def per_path_columns(config, loans, hpi_paths: np.ndarray | None = None) -> np.n
     cfg = load_config(config)
     loans = as_loans(loans)
     ki = kernel_inputs(cfg, loans, hpi_paths)
-    per_path = simulate_chunk(ki, 0, ki.n_paths, np.zeros((loans.n, ks.N_O)))
+    per_path = simulate_chunk(ki, 0, ki.n_paths).per_path
     return per_path[:, 1:, :] / ks.TICKS
 
 

@@ -236,9 +236,9 @@ def test_failure_while_moving_files_never_looks_complete(tiny_yaml, out_dir, mon
     path, out = tiny_yaml, out_dir
     assert run_cli(path, "--out", out) == 0
 
-    import engine.output
+    import engine.output.writer
 
-    fail_on_call(monkeypatch, engine.output.os, "replace", 2)
+    fail_on_call(monkeypatch, engine.output.writer.os, "replace", 2)
     with pytest.raises(OSError, match="simulated"):
         run_cli(path, "--out", out, "--set", "assumptions.prepay.speed=400")
     names = set(listing(out))

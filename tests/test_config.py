@@ -1,6 +1,6 @@
 """Config validation: one test per rule.
 
-Every error must name the key path and the offending value (DESIGN.md,
+Every error must name the key path and the offending value (docs/architecture.md,
 "Files"): ``assumptions.prepay.rate: expected a decimal in [0, 1), got 6``.
 """
 
@@ -426,7 +426,7 @@ def test_resolved_config_round_trips(model, tiny_config):
 def test_low_level_api_errors_name_the_full_key(assumptions, path):
     """engine.project_cashflows validates a bare assumptions dict with the same
     key paths as a config (no union tag such as `cpr` in the path)."""
-    from engine.cashflows import project_cashflows
+    from engine.models.standard import project_cashflows
 
     rows = [{"loan_id": "A", "balance": 1.0, "note_rate": 0.05, "remaining_term": 10}]
     with pytest.raises(ConfigError) as e:

@@ -1,4 +1,4 @@
-"""Tests of engine.hpi: lognormal HPI paths, scenarios, reproducibility.
+"""Tests of engine.economy.hpi: lognormal HPI paths, scenarios, reproducibility.
 
 Closed forms (geometric Brownian motion sampled monthly, t in months):
 E[H(t)] = exp(mu t / 12), Var[ln H(t)] = sigma^2 t / 12. Monte Carlo
@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from engine.errors import ConfigError
-from engine.hpi import HPIModel, HPIScenario, load_hpi_scenario, scenario_log_path, simulate_hpi
-from engine.rng import PURPOSE_HPI
+from engine.economy.hpi import HPIModel, HPIScenario, load_hpi_scenario, scenario_log_path, simulate_hpi
+from engine.kernels.rng import PURPOSE_HPI
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
@@ -42,7 +42,7 @@ def naive_hpi(model, n_paths, n_months, seed, rate_shocks=None):
 
 
 def test_purpose_tag_matches_rng_registry():
-    from engine.hpi import HPI_PURPOSE_TAG
+    from engine.economy.hpi import HPI_PURPOSE_TAG
 
     assert HPI_PURPOSE_TAG == PURPOSE_HPI == 3
 

@@ -1,7 +1,7 @@
 """Property tests of the SIFMA standard model (engine.project_cashflows).
 
 Random small pools and random assumptions; every property below follows from
-the model's definition (DESIGN.md, "The standard (SIFMA) cash-flow model";
+the model's definition (docs/architecture.md, "The standard (SIFMA) model";
 SIFMA SF C.3), not from the engine's own output.
 """
 
@@ -15,9 +15,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from columns import BALANCE_COLUMNS, SIFMA_COLUMNS
-from engine.cashflows import CashFlows, project_cashflows
-from engine.measures import wal_years
-from engine.tape import loans_from_table
+from engine.models.standard import CashFlows, project_cashflows
+from engine.analytics.pool import wal_years
+from engine.inputs.tape import loans_from_table
 
 # --------------------------------------------------------------------------
 # strategies
@@ -344,7 +344,7 @@ def test_psa_single_loan_smm_follows_the_ramp(table, speed):
 
 
 def sda_cdr_reference(age: np.ndarray) -> np.ndarray:
-    """100% SDA from its definition (DESIGN.md): +0.02%/month to 0.60% at 30,
+    """100% SDA from its definition (docs/architecture.md): +0.02%/month to 0.60% at 30,
     flat to 60, straight down to 0.03% at 120, flat after."""
     return np.interp(age, [0, 30, 60, 120, 10_000], [0.0, 0.006, 0.006, 0.0003, 0.0003])
 

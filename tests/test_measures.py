@@ -1,4 +1,4 @@
-"""Yield, price and risk measures (engine.measures), checked against closed
+"""Yield, price and risk measures (engine.analytics.yields), checked against closed
 forms, numpy_financial and finite differences rather than against themselves."""
 
 from __future__ import annotations
@@ -13,18 +13,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.cashflows import project_cashflows
+from engine.models.standard import project_cashflows
 from engine.errors import ConvergenceError
-from engine.measures import (
+from engine.analytics.pool import pool_stats, wal_years
+from engine.analytics.yields import (
     bey_from_mortgage_yield,
-    pool_stats,
     pv,
     times_years,
-    wal_years,
     yield_from_pv,
     yield_measures,
 )
-from engine.tape import loans_from_table
+from engine.inputs.tape import loans_from_table
 
 
 def level_pay(balance: float, rate: float, term: int) -> tuple[np.ndarray, np.ndarray]:
@@ -122,7 +121,7 @@ def test_bey_known_value():
 # --------------------------------------------------------------------------
 # duration and convexity against finite differences of the price function
 #
-# engine.measures follows SIFMA SF G.1: durations and convexity are taken with
+# engine.analytics.yields follows SIFMA SF G.1: durations and convexity are taken with
 # respect to the bond-equivalent yield Y (semiannual compounding), so the price
 # function differentiated here is P(Y) = sum CF_k (1 + Y/2)^(-2 t_k), written
 # out from the 30/360 payment times rather than taken from the engine.
@@ -269,7 +268,8 @@ def test_pool_stats_are_balance_weighted():
 
 def test_pv_and_wal_take_paths_by_months():
     """The per-path forms equal the one-vector forms row by row."""
-    from engine.measures import pv, wal_years
+    from engine.analytics.pool import wal_years
+    from engine.analytics.yields import pv
 
     rng = np.random.default_rng(5)
     flows = rng.uniform(0, 100, size=(4, 24))

@@ -26,10 +26,10 @@ import pyarrow as pa
 import pytest
 
 import engine
-import engine.cashflows
-from engine.cashflows import CashFlows, project_cashflows
+import engine.models.standard
+from engine.models.standard import CashFlows, project_cashflows
 from engine.jit import N_BLOCKS, block_bounds
-from engine.sample import agency_tape
+from engine.inputs.sample import agency_tape
 
 REPO = Path(__file__).resolve().parents[1]
 ARRAYS = [f.name for f in fields(CashFlows) if f.name != "starting_balance"]
@@ -53,7 +53,7 @@ def tape() -> pa.Table:
 def test_same_config_twice_is_bit_identical():
     a = engine.run(REPO / "configs" / "pool.yaml")
     b = engine.run(REPO / "configs" / "pool.yaml")
-    assert stacked(a.cash_flows).tobytes() == stacked(b.cash_flows).tobytes()
+    assert stacked(a.details["cash_flows"]).tobytes() == stacked(b.details["cash_flows"]).tobytes()
     assert a.summary.equals(b.summary)
     assert a.cashflows.equals(b.cashflows)
 
@@ -72,7 +72,7 @@ _CHILD = textwrap.dedent(
     import sys, numba, numpy as np, pyarrow as pa
     import pyarrow.parquet as pq
     from dataclasses import fields
-    from engine.cashflows import CashFlows, project_cashflows
+    from engine.models.standard import CashFlows, project_cashflows
     tape_path, out_path, expected_threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
     assert numba.get_num_threads() == expected_threads, numba.get_num_threads()
     cf = project_cashflows(pq.read_table(tape_path), {assumptions!r})
@@ -123,7 +123,7 @@ def test_loan_order_changes_only_rounding(tape):
 def test_another_block_count_changes_only_rounding(tape, monkeypatch, n_blocks):
     base = project_cashflows(tape, ASSUMPTIONS)
     real = block_bounds
-    monkeypatch.setattr(engine.cashflows, "block_bounds", lambda n: real(n, n_blocks))
+    monkeypatch.setattr(engine.models.standard, "block_bounds", lambda n: real(n, n_blocks))
     other = project_cashflows(tape, ASSUMPTIONS)
     for name in ARRAYS:
         np.testing.assert_allclose(getattr(other, name), getattr(base, name), rtol=1e-12, atol=1e-9, err_msg=name)
@@ -134,7 +134,7 @@ def test_another_block_count_changes_only_rounding(tape, monkeypatch, n_blocks):
 
 def test_input_form_does_not_matter(tape):
     # an Arrow table, validated Loans and a dict of columns give the same bits
-    from engine.tape import loans_from_table
+    from engine.inputs.tape import loans_from_table
 
     a = project_cashflows(tape, ASSUMPTIONS)
     b = project_cashflows(loans_from_table(tape), ASSUMPTIONS)

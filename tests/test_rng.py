@@ -1,4 +1,4 @@
-"""Tests of engine.rng: Threefry-2x64 known answers, uniformity, independence.
+"""Tests of engine.kernels.rng: Threefry-2x64 known answers, uniformity, independence.
 
 Known-answer vectors: Random123's ``tests/kat_vectors`` (D. E. Shaw Research),
 lines ``threefry2x64 13|20|32 ...``, as copied verbatim in the public
@@ -22,8 +22,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from engine import rng
-from engine.rng import (
+from engine.kernels import rng
+from engine.kernels.rng import (
     PURPOSE_HPI,
     PURPOSE_SEVERITY,
     PURPOSE_TRANSITION,

@@ -1,4 +1,4 @@
-"""The shipped example tapes are exactly what engine.sample generates, and they
+"""The shipped example tapes are exactly what engine.inputs.sample generates, and they
 look like what they claim to be."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from engine.sample import agency_tape, npl_tape
-from engine.tape import loans_from_table, read_tape
+from engine.inputs.sample import agency_tape, npl_tape
+from engine.inputs.tape import loans_from_table, read_tape
 
 DATA = Path(__file__).resolve().parents[1] / "configs" / "data"
 

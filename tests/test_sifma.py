@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import engine
-from engine.curves import cpr_to_smm, psa_cpr, sda_cdr, smm_to_cpr
+from engine.behavior.speeds import cpr_to_smm, psa_cpr, sda_cdr, smm_to_cpr
 from columns import SIFMA_COLUMNS
 from tests.reference import naive_sifma as naive
 

@@ -1,6 +1,6 @@
 """State-model configuration errors, the CLI on state configs, and every shipped config.
 
-Rules (DESIGN.md "Files", engine/config.py, engine/cli.py): a bad key, type or
+Rules (docs/architecture.md "Files", engine/config/, engine/cli.py): a bad key, type or
 value is an error naming the key path, the value and what was expected; a
 percent where a decimal belongs says so; the CLI prints one line per problem
 on stderr, no traceback, and exits 2. Column lists below are the README's
@@ -94,7 +94,7 @@ def test_probabilities_summing_to_exactly_one_are_accepted():
 
 
 def test_unknown_state_code_in_timeline_overrides(tmp_path, capsys):
-    """Caught by engine.timelines.validate_overrides (a ConfigError naming the key)
+    """Caught by engine.inputs.timelines.validate_overrides (a ConfigError naming the key)
     when the run resolves timelines, before any kernel runs."""
     cfg = merge(state_config(horizon=12), {"state_model": {"foreclosure": {"timeline_months": {"XX": 12}}}})
     with pytest.raises(ConfigError, match=r"state_model\.foreclosure\.timeline_months\.XX: unknown state code"):
@@ -108,12 +108,12 @@ def test_unknown_state_code_in_timeline_overrides(tmp_path, capsys):
 
 
 def test_lower_case_state_override_is_accepted():
-    from engine.hazard import loan_inputs
+    from engine.behavior.hazard import loan_arrays
     from state_helpers import as_loans
 
     cfg = load_config(merge(state_config(), {"state_model": {"foreclosure": {"timeline_months": {"ny": 3}}}}))
-    li = loan_inputs(as_loans([{"loan_id": "a", "balance": 1e5, "note_rate": 0.05, "remaining_term": 60,
-                                "state": "NY"}]), cfg.state_model)
+    li = loan_arrays(as_loans([{"loan_id": "a", "balance": 1e5, "note_rate": 0.05, "remaining_term": 60,
+                                "state": "NY"}]), cfg.state_model, 0.0625)
     assert list(li.t_fc) == [3]
 
 
@@ -132,7 +132,7 @@ def test_unknown_status_in_the_tape(tmp_path, capsys):
 
 
 def test_bad_hpi_scenario_is_an_input_error():
-    """Checked when the run builds the HPI model (engine.hpi), before any kernel."""
+    """Checked when the run builds the HPI model (engine.economy.hpi), before any kernel."""
     for scenario in ([[0, -0.25]], [[36, -1.5]]):
         cfg = merge(state_config(horizon=12), {"economy": {"hpi": {"scenario": scenario}}})
         with pytest.raises(InputError, match="scenario"):

@@ -36,9 +36,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.config import load_config
-from engine.hazard import loan_inputs
-from engine.sample import npl_tape
-from engine.simulate import run_state_model
+from engine.behavior.hazard import loan_arrays
+from engine.inputs.sample import npl_tape
+from engine.runs.projection import run_state_model
 
 from state_helpers import BALANCE_COLUMNS, COLUMN, as_loans, col, live_balance, merge, per_path_columns, state_config
 
@@ -58,7 +58,7 @@ FLOWS = ("scheduled_principal", "voluntary_prepayments", "deferred_collected", "
 
 
 def starts_in_reo(loans, cfg) -> np.ndarray:
-    li = loan_inputs(loans, cfg.state_model)
+    li = loan_arrays(loans, cfg.state_model, 0.0625)
     return (li.status == 5) | ((li.status == 4) & (li.t_fc == 0))
 
 

@@ -3,7 +3,7 @@
 Both integrations share one hazard model (``exit_probs``) and one accounting
 (``apply``); every account and flow is linear in the moved fraction, so on a
 given home-price path the expected integration *is* the conditional mean of
-the sampled one. The one documented exception (engine/kernels/state.py, module
+the sampled one. The one documented exception (engine/kernels/state.py and engine/kernels/accounting.py, module
 docstring): a sale's proceeds are capped at the debt, and the expected
 integration applies the cap to a cell's *total*, which can differ from the
 mean of per-history caps when a property is worth about as much as the debt.
@@ -45,9 +45,9 @@ import pyarrow.compute  # noqa: F401
 import pytest
 
 from engine.config import load_config
-from engine.hpi import simulate_hpi
-from engine.sample import npl_tape
-from engine.simulate import hpi_model, run_state_model
+from engine.economy.hpi import simulate_hpi
+from engine.inputs.sample import npl_tape
+from engine.runs.projection import run_state_model
 
 from state_helpers import COLUMN, as_loans, col, merge, per_path_columns, state_config
 
@@ -215,7 +215,7 @@ def _same_paths(tape: pa.Table, n_hpi: int, repeats: int, seed: int):
     hpi = {"drift": 0.0, "volatility": 0.08}
     base = state_config(horizon=H, prepay=PREPAY, hpi=hpi, paths=n_hpi, seed=seed)
     cfg = load_config(base)
-    paths = simulate_hpi(hpi_model(cfg), n_hpi, H, seed)
+    paths = simulate_hpi(cfg.economy.hpi.to_model(), n_hpi, H, seed)
     assert paths.std(axis=0)[-1] > 0.1  # the paths really differ
     tape = underwater(tape, hpi_max=float(paths.max()))
     loans = as_loans(tape)

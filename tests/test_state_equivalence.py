@@ -34,7 +34,7 @@ import numpy as np
 import pytest
 
 import engine
-from engine.curves import cpr_to_smm
+from engine.behavior.speeds import cpr_to_smm
 
 from state_helpers import COLUMN, as_loans, col, merge, per_path_columns, state_config
 

@@ -1,6 +1,6 @@
 """The state-model kernel (sampled integration) against an independent NumPy twin.
 
-``bench/numpy_state.py`` restates the model -- cells, hazard model, accounting,
+``tests/reference/numpy_state.py`` restates the model -- cells, hazard model, accounting,
 month order and its own Threefry-2x64-20 -- vectorised over (path, loan)
 items one month at a time. Given the same inputs it must make the same draws
 and book the same amounts, so the per-path, per-month columns agree to the
@@ -26,18 +26,19 @@ from hypothesis import strategies as st
 
 from engine.config import load_config
 from engine.kernels import state as ks
-from engine.rng import PURPOSE_TRANSITION, threefry2x64, uniform_pair
-from engine.sample import agency_tape, npl_tape
-from engine.tape import Loans, loans_from_table
+from engine.kernels.hazard import interp
+from engine.kernels.rng import PURPOSE_TRANSITION, threefry2x64, uniform_pair
+from engine.inputs.sample import agency_tape, npl_tape
+from engine.inputs.tape import Loans, loans_from_table
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _load_twin():
-    name = "bench_numpy_state"
+    name = "reference_numpy_state"
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO / "bench" / "numpy_state.py")
+    spec = importlib.util.spec_from_file_location(name, REPO / "tests" / "reference" / "numpy_state.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
@@ -144,7 +145,8 @@ def test_run_state_model_matches_twin():
     """End to end: the mean columns of ``run_state_model`` (its own input
     preparation, HPI paths and path chunks) equal the twin's on the inputs
     ``state_inputs`` resolves, so the two preparations have not drifted apart."""
-    from engine.simulate import STATE_COLUMNS, run_state_model
+    from engine.models.state import STATE_COLUMNS
+    from engine.runs.projection import run_state_model
 
     config, loans = state_config(paths=6, horizon=90), mixed_loans(12, 6)
     config = load_config(config, overrides=["simulation.chunk_paths=4"])
@@ -217,7 +219,7 @@ def test_twin_detects_a_changed_parameter(h, factor):
 
 
 # --------------------------------------------------------------------------
-# the twin's building blocks against engine.rng and numba
+# the twin's building blocks against engine.kernels.rng and numba
 
 
 # Random123 tests/kat_vectors, threefry2x64 20 rounds (as in tests/test_rng.py)
@@ -271,4 +273,4 @@ def test_twin_int_power_is_numbas():
 def test_twin_interp_is_kernels():
     xs, ys = np.array([0.5, 0.8, 1.0, 1.2, 1.5]), np.array([0.6, 1.0, 1.5, 2.2, 3.0])
     x = np.concatenate([np.random.default_rng(1).uniform(0.0, 2.0, 5000), xs])
-    np.testing.assert_array_equal(ns.interp(x, xs, ys), [ks.interp(v, xs, ys) for v in x])
+    np.testing.assert_array_equal(ns.interp(x, xs, ys), [interp(v, xs, ys) for v in x])

@@ -1,6 +1,6 @@
 """Bit-identical state-model output for any thread count, chunking or rerun.
 
-Why it should hold (engine/kernels/state.py, engine/simulate.py): every
+Why it should hold (engine/kernels/state.py, engine/models/state.py): every
 random loan event is a pure function of (seed, path, loan, month, purpose)
 (Threefry counter-based uniforms), home-price path p comes from its own
 generator ``default_rng([seed, 3, p])``, and monthly sums are int64 ticks, so
@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import engine
-from engine.sample import npl_tape
+from engine.inputs.sample import npl_tape
 
 from state_helpers import merge
 
@@ -118,9 +118,9 @@ def test_more_paths_keep_the_first_paths(tape_path):
     """Path p is the same whatever the number of paths (its own generators)."""
     a = engine.run(config(tape_path, "sampled", paths=7))
     b = engine.run(config(tape_path, "sampled", paths=12))
-    first = b.paths.slice(0, 7)
+    first = b.tables["paths"].slice(0, 7)
     for name in ("path", "cumulative_default", "cumulative_loss", "total_cash_flow", "wal"):
-        assert a.paths.column(name).to_numpy().tobytes() == first.column(name).to_numpy().tobytes(), name
+        assert a.tables["paths"].column(name).to_numpy().tobytes() == first.column(name).to_numpy().tobytes(), name
 
 
 _CHILD = textwrap.dedent(

@@ -5,7 +5,7 @@ so (``state_helpers.ALL_OFF``, ``NO_COSTS``). With probabilities of 0 and 1
 the sampled integration takes the same (certain) path as the expected one, so
 every hand calculation is checked for both integrations.
 
-Conventions (DESIGN.md, engine/kernels/state.py): 30/360 accrual, interest
+Conventions (docs/architecture.md, engine/kernels/state.py): 30/360 accrual, interest
 owed monthly = balance x note_rate / 12, net of servicing to the holder; the
 scheduled principal of a level-payment loan with n payments left is
 balance x c / ((1 + c)^n - 1), c = rate / 12 (cross-checked with
@@ -22,7 +22,7 @@ import pytest
 
 import engine
 from engine.config import load_config
-from engine.hazard import loan_inputs
+from engine.behavior.hazard import loan_arrays
 
 from state_helpers import ALL_OFF, NO_COSTS, as_loans, col, merge, state_config
 
@@ -58,7 +58,7 @@ def m(result, name, month=None):
 
 
 def outcome(result, name):
-    return col(result.loan_outcomes, name)[0]
+    return col(result.tables["loans"], name)[0]
 
 
 def level_principal(balance, rate_annual, n_left):
@@ -367,7 +367,7 @@ def test_foreclosure_months_applies_to_every_loan():
     for loans with no state; the config documents it as one timeline for every loan."""
     cfg = load_config(state_config([loan(state="NY"), loan(loan_id="M", state="")],
                                    state_model={"foreclosure": {"months": 5}}))
-    li = loan_inputs(as_loans([loan(state="NY"), loan(loan_id="M", state="")]), cfg.state_model)
+    li = loan_arrays(as_loans([loan(state="NY"), loan(loan_id="M", state="")]), cfg.state_model, 0.0625)
     assert list(li.t_fc) == [5, 5]
 
 
@@ -375,17 +375,17 @@ def test_default_months_applies_to_loans_without_a_state():
     """foreclosure.default_months replaces the national average (28 months,
     ATTOM Q3 2019: 841 days) for loans whose tape state is empty, only."""
     rows = [loan(state="NY"), loan(loan_id="M", state="")]
-    li = loan_inputs(as_loans(rows), load_config(state_config(rows)).state_model)
+    li = loan_arrays(as_loans(rows), load_config(state_config(rows)).state_model, 0.0625)
     ny = li.t_fc[0]
     assert li.t_fc[1] == 28
     cfg = load_config(state_config(rows, state_model={"foreclosure": {"default_months": 9}}))
-    li = loan_inputs(as_loans(rows), cfg.state_model)
+    li = loan_arrays(as_loans(rows), cfg.state_model, 0.0625)
     assert list(li.t_fc) == [ny, 9]
 
 
 def test_timeline_override_by_state():
     cfg = load_config(state_config(state_model={"foreclosure": {"timeline_months": {"NY": 4}}}))
-    li = loan_inputs(as_loans([loan(state="NY"), loan(loan_id="M", state="TX")]), cfg.state_model)
+    li = loan_arrays(as_loans([loan(state="NY"), loan(loan_id="M", state="TX")]), cfg.state_model, 0.0625)
     assert list(li.t_fc) == [4, 17]  # TX: ATTOM has no figure; non-judicial group average 17
 
 

@@ -1,7 +1,7 @@
 """Loan tape rules: one test per rule, plus CSV/Parquet round trips.
 
 Every error names the source, the loan (id and row) and the column
-(DESIGN.md, "The loan").
+(docs/architecture.md, "The loan tape").
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from engine.errors import InputError, TapeError
-from engine.tape import STATUSES, Loans, loans_from_rows, loans_from_table, read_tape
+from engine.inputs.tape import STATUSES, Loans, loans_from_rows, loans_from_table, read_tape
 
 
 def columns(**changes) -> dict:
@@ -314,7 +314,7 @@ def test_corrupt_parquet(tmp_path):
 
 def test_sample_tape_is_valid(tmp_path):
     # the synthetic tapes used by configs and benchmarks pass validation
-    from engine.sample import write_sample_tape
+    from engine.inputs.sample import write_sample_tape
 
     path = write_sample_tape("agency", tmp_path / "a.csv", n_loans=50, seed=3)
     loans = read_tape(path)

@@ -1,7 +1,7 @@
-"""Tests of engine.timelines: the shipped state table, lookups, overrides, errors.
+"""Tests of engine.inputs.timelines: the shipped state table, lookups, overrides, errors.
 
 The table's published rows are ATTOM's Q3 2019 state averages (days to
-foreclose); see the engine.timelines docstring for the sources.
+foreclose); see the engine.inputs.timelines docstring for the sources.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from engine.errors import ConfigError, TapeError
-from engine.timelines import (
+from engine.inputs.timelines import (
     NATIONAL_AVERAGE_MONTHS,
     REO_MARKETING_MONTHS,
     default_timelines,
@@ -35,7 +35,7 @@ ATTOM_Q3_2019_DAYS = dict(
 
 
 def _rows():
-    text = resources.files("engine").joinpath("data", "foreclosure_timelines.csv").read_text()
+    text = resources.files("engine.inputs").joinpath("data", "foreclosure_timelines.csv").read_text()
     return list(csv.DictReader(text.splitlines()))
 
 

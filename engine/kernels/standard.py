@@ -28,11 +28,13 @@ a level-payment loan at its gross note rate over its remaining term:
 
 from __future__ import annotations
 
-import math
+from typing import NamedTuple
 
 import numpy as np
 
 from ..jit import jit, pjit, prange
+from .amortization import level_payment
+from .prepayment import table_rate
 
 # per-month output columns (sums over loans)
 C_PERF = 0  # performing balance at month end
@@ -55,12 +57,33 @@ C_DEFAULT_BASE = 16  # sum of PERF(i-1): the base MDR applies to
 N_COLS = 17
 
 
-@jit
-def _rate(table, by_age, age, month):
-    k = age + month if by_age else month
-    if k >= table.shape[0]:
-        k = table.shape[0] - 1
-    return table[k]
+
+
+class PoolLoans(NamedTuple):
+    """The loan arrays the SIFMA kernel reads (l = loans)."""
+
+    balance: np.ndarray  # float64[l] [currency]
+    gross_rate: np.ndarray  # float64[l] note rate [annual decimal]
+    servicing: np.ndarray  # float64[l] servicing strip [annual decimal]
+    term: np.ndarray  # int64[l] remaining term [months]
+    age: np.ndarray  # int64[l] [months]
+
+
+class Speeds(NamedTuple):
+    """Prepayment and default rate tables (see engine.kernels.prepayment)."""
+
+    smm_table: np.ndarray  # float64[k] monthly SMM
+    smm_by_age: bool
+    mdr_table: np.ndarray  # float64[k] monthly MDR
+    mdr_by_age: bool
+
+
+class LossTerms(NamedTuple):
+    """Loss given default, SIFMA SF C.2.f-g."""
+
+    severity: float  # loss / balance at default [decimal]
+    lag: int  # months from default to liquidation
+    advancing: bool  # servicer advances P&I on loans in foreclosure
 
 
 @jit
@@ -73,24 +96,21 @@ def project_loan(
     servicing,
     term,
     age,
-    smm_table,
-    smm_by_age,
-    mdr_table,
-    mdr_by_age,
-    severity,
-    lag,
-    advancing,
+    speeds,
+    loss,
 ):
-    """Add one loan's SIFMA SF C.3 cash flows into ``out`` (months 1..term)."""
+    """Add one loan's SIFMA SF C.3 cash flows into ``out`` (months 1..term).
+
+    The scheduled balance S(i) = S(i-1) (1 + c) - level_payment(c, term) runs
+    inline; ``engine.kernels.amortization.amort_schedule`` is its closed form
+    (a test pins the two)."""
+    severity = loss.severity
+    lag = loss.lag
+    advancing = loss.advancing
     c = gross_rate / 12.0
     net = (gross_rate - servicing) / 12.0
     fee = servicing / 12.0
-    # level payment per unit of current balance over the remaining term
-    if c > 0.0:
-        # 1 - (1 + c)^-n written without cancellation, so tiny rates do not blow up
-        pmt = c / -math.expm1(-term * math.log1p(c))
-    else:
-        pmt = 1.0 / term
+    pmt = level_payment(c, term)  # per unit of current balance over the remaining term
     ring_len = lag + 1
     for j in range(ring_len):
         ring_q[j] = 0.0
@@ -113,7 +133,7 @@ def project_loan(
 
         # new defaults (SF C.3, C.3.j: none in the last `lag` months)
         if i <= term - lag:
-            mdr = _rate(mdr_table, mdr_by_age, age, i)
+            mdr = table_rate(speeds.mdr_table, speeds.mdr_by_age, age, i)
         else:
             mdr = 0.0
         new_def = perf * mdr
@@ -137,7 +157,7 @@ def project_loan(
         exp_am = (perf + fcl - adb) * am
         am_def = (new_def + fcl - adb) * am if advancing else 0.0
         act_am = (perf - new_def) * am
-        smm = _rate(smm_table, smm_by_age, age, i)
+        smm = table_rate(speeds.smm_table, speeds.smm_by_age, age, i)
         vol = perf * r * smm
         room = perf - new_def - act_am
         if vol > room:
@@ -181,41 +201,27 @@ def project_loan(
 @pjit
 def project_pool(
     bounds,  # int64[b+1] block starts
-    balance,  # float64[l]
-    gross_rate,  # float64[l]
-    servicing,  # float64[l]
-    term,  # int64[l]
-    age,  # int64[l]
-    smm_table,
-    smm_by_age,
-    mdr_table,
-    mdr_by_age,
-    severity,
-    lag,
-    advancing,
+    loans,  # PoolLoans of float64/int64[l]
+    speeds,  # Speeds
+    loss,  # LossTerms
     out,  # float64[b, t, c] zeroed
 ):
     """SIFMA SF C.3 pool cash flows: each block of loans sums into ``out[b]``."""
     n_blocks = bounds.shape[0] - 1
     for b in prange(n_blocks):
-        ring_q = np.empty(lag + 1)
-        ring_def = np.empty(lag + 1)
+        ring_q = np.empty(loss.lag + 1)
+        ring_def = np.empty(loss.lag + 1)
         ob = out[b]
         for l in range(bounds[b], bounds[b + 1]):
             project_loan(
                 ob,
                 ring_q,
                 ring_def,
-                balance[l],
-                gross_rate[l],
-                servicing[l],
-                term[l],
-                age[l],
-                smm_table,
-                smm_by_age,
-                mdr_table,
-                mdr_by_age,
-                severity,
-                lag,
-                advancing,
+                loans.balance[l],
+                loans.gross_rate[l],
+                loans.servicing[l],
+                loans.term[l],
+                loans.age[l],
+                speeds,
+                loss,
             )

@@ -1,6 +1,6 @@
 """The loan-level state model, sampled integration, in vectorised NumPy.
 
-A second, independent implementation of :func:`engine.kernels.state.simulate`
+A second, independent implementation of :func:`engine.kernels.integration.simulate`
 with ``sampled=True``, kept beside the benchmarks as
 
 - the **baseline** the Numba kernel is timed against
@@ -12,7 +12,7 @@ functions: the same cells, the same hazard model (``exit_probs``), the same
 accounting (``apply``) and the same month order, with nothing taken from
 :mod:`engine.kernels.state` but its constants (cell layout, column and
 parameter indexes). Its random numbers come from its own Threefry-2x64-20 on
-``numpy.uint64`` arrays, with :mod:`engine.rng`'s key/counter layout and
+``numpy.uint64`` arrays, with :mod:`engine.kernels.rng`'s key/counter layout and
 uniform conversion, so given the same inputs it makes the same draws.
 
 Dimensions: p = paths, l = loans, t = months (month 0 is today, month 1 the
@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.kernels import state as ks
-from engine.rng import PURPOSE_TRANSITION
+from engine.kernels.rng import PURPOSE_TRANSITION
 
 # --------------------------------------------------------------------------
 # constants of the model (layout only; every formula is restated below)
@@ -57,7 +57,7 @@ TICKS = ks.TICKS
 STAY, PREPAY, ROLL, CURE, MOD, DIL = ks.TR_STAY, ks.TR_PREPAY, ks.TR_ROLL, ks.TR_CURE, ks.TR_MOD, ks.TR_DIL
 
 # --------------------------------------------------------------------------
-# Threefry-2x64-20 on uint64 arrays (Random123 threefry.h; engine/rng.py)
+# Threefry-2x64-20 on uint64 arrays (Random123 threefry.h; engine/kernels/rng.py)
 
 _U64 = np.uint64
 _PARITY = _U64(0x1BD11BDAA9FC1A22)  # SKEIN_KS_PARITY64
@@ -89,7 +89,7 @@ def threefry2x64_20(c0: np.ndarray, c1: np.ndarray, k0, k1) -> tuple[np.ndarray,
 
 
 def u01_open(x: np.ndarray) -> np.ndarray:
-    """``(x >> 12) * 2**-52 + 2**-53``: doubles in [2**-53, 1 - 2**-53] (engine.rng.u01_open)."""
+    """``(x >> 12) * 2**-52 + 2**-53``: doubles in [2**-53, 1 - 2**-53] (engine.kernels.rng.u01_open)."""
     return (x >> _U64(12)).astype(np.float64) * 2.0**-52 + 2.0**-53
 
 
@@ -103,7 +103,7 @@ def counter0(path: np.ndarray, loan: np.ndarray) -> np.ndarray:
 
 
 def uniform_pair(seed, c0: np.ndarray, month: int, purpose: int) -> tuple[np.ndarray, np.ndarray]:
-    """Both uniforms of key ``(seed, purpose)``, counter ``(c0, month)`` (engine.rng.uniform_pair)."""
+    """Both uniforms of key ``(seed, purpose)``, counter ``(c0, month)`` (engine.kernels.rng.uniform_pair)."""
     x0, x1 = threefry2x64_20(c0, np.full(c0.shape, month, dtype=np.uint64), seed, purpose)
     return u01_open(x0), u01_open(x1)
 
@@ -203,7 +203,7 @@ class _Prepay:
 
 
 def start_cell(status, behind, t_fc, fc0, reo0):
-    """Starting cell from the tape status (codes as engine.tape.STATUSES)."""
+    """Starting cell from the tape status (codes as engine.inputs.tape.STATUSES)."""
     k = behind.copy()
     k = np.where((status == 1) & (k < 1), 1, k)
     k = np.where((status == 2) & (k < 2), 2, k)
@@ -337,7 +337,7 @@ def simulate_numpy(
     hpi,
 ):
     """Sampled integration of the state model; the inputs of
-    :func:`engine.kernels.state.simulate` without ``sampled``, ``bounds`` and
+    :func:`engine.kernels.integration.simulate` without ``sampled``, ``bounds`` and
     the output buffers.
 
     Returns
@@ -590,8 +590,9 @@ ARG_NAMES = (
 
 @dataclass(frozen=True)
 class StateInputs:
-    """Everything :func:`engine.kernels.state.simulate` reads, resolved as
-    :func:`engine.simulate.run_state_model` resolves it."""
+    """Everything :func:`engine.kernels.integration.simulate` reads, resolved
+    as :func:`engine.models.state.kernel_inputs` resolves it, as one flat
+    tuple of arrays named by ``ARG_NAMES`` (the twin's own layout)."""
 
     seed: int
     horizon: int  # months
@@ -623,10 +624,42 @@ class StateInputs:
 
 def state_inputs(config, loans, hpi_paths: np.ndarray | None = None) -> StateInputs:
     """Resolve a state-model config and tape as ``run_state_model`` does."""
-    from engine.simulate import kernel_inputs
+    from engine.models.state import kernel_inputs
 
     ki = kernel_inputs(config, loans, hpi_paths)
-    return StateInputs(seed=ki.seed, horizon=ki.horizon, args=ki.args, hpi=ki.hpi)
+    la, pp, hz = ki.loans, ki.prepay, ki.hazard
+    turnover = np.array(
+        [pp.base_cpr, pp.ramp_months, pp.refi_max_cpr, pp.refi_midpoint, pp.refi_slope, pp.burnout, *pp.seasonality]
+    )
+    args = (
+        la.balance, la.note_rate, la.servicing, la.term, la.age, la.status, la.behind,
+        la.arrears, la.deferred, la.value0, la.t_fc, la.roll_mult, la.cure_mult,
+        la.mod_rate, la.mod_maturity, hz.mods_on,
+        pp.model, pp.table, pp.by_age, turnover, pp.start_month, pp.mortgage_rate,
+        hz.hp, hz.ltv_knots, hz.ltv_roll, hz.ltv_cure, hz.t_reo, hz.fc_max,
+    )
+    return StateInputs(seed=ki.seed, horizon=ki.horizon, args=args, hpi=ki.hpi)
+
+
+def kernel_groups(inputs: StateInputs):
+    """The flat arguments as the kernel's named groups (LoanArrays, PrepayParams, HazardParams)."""
+    from engine.kernels.prepayment import PrepayParams
+    from engine.kernels.state import HazardParams, LoanArrays
+
+    a = inputs.arg
+    loans = LoanArrays(*(a(name) for name in LoanArrays._fields))
+    t = a("turnover")
+    prepay = PrepayParams(
+        model=int(a("smm_code")), table=a("smm_table"), by_age=bool(a("smm_by_age")),
+        base_cpr=float(t[0]), ramp_months=float(t[1]), refi_max_cpr=float(t[2]), refi_midpoint=float(t[3]),
+        refi_slope=float(t[4]), burnout=float(t[5]), seasonality=np.ascontiguousarray(t[6:18]),
+        start_month=int(a("start_month")), mortgage_rate=float(a("mortgage_rate")),
+    )
+    hazard = HazardParams(
+        hp=a("hp"), ltv_knots=a("ltv_knots"), ltv_roll=a("ltv_roll"), ltv_cure=a("ltv_cure"),
+        t_reo=int(a("t_reo")), fc_max=int(a("fc_max")), mods_on=bool(a("mods_on")),
+    )
+    return loans, prepay, hazard
 
 
 def run_numpy(inputs: StateInputs, path0: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -640,6 +673,7 @@ def run_kernel(inputs: StateInputs, chunk_paths: int = 64, n_blocks: int | None 
     import numba
 
     from engine.jit import block_bounds
+    from engine.kernels.integration import simulate
 
     n, P, H = inputs.n_loans, inputs.n_paths, inputs.horizon
     bounds = block_bounds(n, n_blocks or max(1, min(n, 2 * numba.get_num_threads())))
@@ -648,7 +682,7 @@ def run_kernel(inputs: StateInputs, chunk_paths: int = 64, n_blocks: int | None 
     for p0 in range(0, P, chunk_paths):
         p1 = min(P, p0 + chunk_paths)
         out = np.zeros((len(bounds) - 1, p1 - p0, H + 1, N_S), dtype=np.int64)
-        ks.simulate(True, np.uint64(inputs.seed), p0, bounds, 0, *inputs.args, inputs.hpi[p0:p1], out, out_loans)
+        simulate(True, np.uint64(inputs.seed), p0, bounds, 0, *kernel_groups(inputs), inputs.hpi[p0:p1], out, out_loans)
         out_all[p0:p1] = out.sum(axis=0)
     return out_all, out_loans
 

@@ -1,4 +1,4 @@
-"""Prepayment and default rate curves (SIFMA SF sections B.2 and C.4).
+"""Prepayment and default speed models as rate tables (SIFMA SF sections B.2 and C.4).
 
 Each assumption becomes a *rate table* the kernels read with one integer
 index, so no ``pow`` runs inside the loan loop:
@@ -15,11 +15,12 @@ age 30 and SDA after age 120, so their tables stop there).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 
-from . import config as cfg
+from .. import config as cfg
+from ..errors import ConfigError
 
 
 class RateTable(NamedTuple):
@@ -75,29 +76,48 @@ def _vector(annual: tuple[float, ...]) -> RateTable:
     return RateTable(np.concatenate([[0.0], cpr_to_smm(np.array(annual))]), by_age=False)
 
 
+def _psa_table(p: cfg.PrepayPSA) -> RateTable:
+    ages = np.arange(31)
+    return RateTable(np.where(ages == 0, 0.0, cpr_to_smm(psa_cpr(ages, p.speed))), by_age=True)
+
+
+def _sda_table(d: cfg.DefaultSDA) -> RateTable:
+    ages = np.arange(121)
+    return RateTable(np.where(ages == 0, 0.0, cpr_to_smm(sda_cdr(ages, d.speed))), by_age=True)
+
+
+# speed model name -> its rate table; the config's `model` tags
+PREPAY_TABLES: dict[str, Callable[..., RateTable]] = {
+    "psa": _psa_table,
+    "cpr": lambda p: _flat(float(cpr_to_smm(p.rate))),
+    "smm": lambda p: _flat(p.rate),
+    "vector": lambda p: _vector(p.cpr),
+    "none": lambda p: _flat(0.0),
+}
+DEFAULT_TABLES: dict[str, Callable[..., RateTable]] = {
+    "sda": _sda_table,
+    "cdr": lambda d: _flat(float(cpr_to_smm(d.rate))),
+    "mdr": lambda d: _flat(d.rate),
+    "vector": lambda d: _vector(d.cdr),
+    "none": lambda d: _flat(0.0),
+}
+
+
+def _lookup(registry: dict, model: str, key: str) -> Callable[..., RateTable]:
+    try:
+        return registry[model]
+    except KeyError:
+        raise ConfigError(
+            f"{key}: {model!r} has no rate table (expected one of {', '.join(registry)})"
+        ) from None
+
+
 def prepay_table(p: cfg.Prepay) -> RateTable:
-    """SMM table for a prepayment assumption."""
-    if isinstance(p, cfg.PrepayPSA):
-        ages = np.arange(31)
-        return RateTable(np.where(ages == 0, 0.0, cpr_to_smm(psa_cpr(ages, p.speed))), by_age=True)
-    if isinstance(p, cfg.PrepayCPR):
-        return _flat(float(cpr_to_smm(p.rate)))
-    if isinstance(p, cfg.PrepaySMM):
-        return _flat(p.rate)
-    if isinstance(p, cfg.PrepayVector):
-        return _vector(p.cpr)
-    return _flat(0.0)
+    """SMM table of a rate-table prepayment model; an unknown (or rate-driven)
+    model raises :class:`ConfigError` naming it."""
+    return _lookup(PREPAY_TABLES, p.model, "assumptions.prepay.model")(p)
 
 
 def default_table(d: cfg.Default) -> RateTable:
-    """MDR table for a default assumption."""
-    if isinstance(d, cfg.DefaultSDA):
-        ages = np.arange(121)
-        return RateTable(np.where(ages == 0, 0.0, cpr_to_smm(sda_cdr(ages, d.speed))), by_age=True)
-    if isinstance(d, cfg.DefaultCDR):
-        return _flat(float(cpr_to_smm(d.rate)))
-    if isinstance(d, cfg.DefaultMDR):
-        return _flat(d.rate)
-    if isinstance(d, cfg.DefaultVector):
-        return _vector(d.cdr)
-    return _flat(0.0)
+    """MDR table of a default model; an unknown model raises, naming it."""
+    return _lookup(DEFAULT_TABLES, d.model, "assumptions.default.model")(d)

@@ -36,6 +36,17 @@ _STATES = {
 CONFORMING_LIMIT = 832_750.0
 
 
+def scheduled_balance_factor(rate_monthly: np.ndarray, term: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """Scheduled balance after ``age`` of ``term`` level payments, per unit of
+    the original balance: (1 - (1 + c)^-(term - age)) / (1 - (1 + c)^-term).
+
+    The closed form of :func:`engine.kernels.amortization.amort_schedule`'s
+    fractions (a test pins the two); kept in NumPy's arithmetic so that the
+    shipped sample tapes regenerate bit for bit."""
+    c = rate_monthly
+    return (1 - (1 + c) ** -(term - age)) / (1 - (1 + c) ** -term)
+
+
 def _states(rng: np.random.Generator, n: int) -> np.ndarray:
     names = list(_STATES)
     p = np.array(list(_STATES.values()))
@@ -58,7 +69,7 @@ def agency_tape(n_loans: int = 5000, seed: int = 20261121) -> pa.Table:
     c = note_rate / 12.0
     term = 360
     # scheduled balance after `age` payments, times a curtailment haircut
-    factor = (1 - (1 + c) ** -(term - age)) / (1 - (1 + c) ** -term)
+    factor = scheduled_balance_factor(c, term, age)
     balance = np.round(orig_bal * factor * rng.uniform(0.97, 1.0, n), 2)
     fico = np.clip(np.round(rng.normal(752, 40, n)), 620, 850)
     ltv = np.clip(np.round(rng.normal(0.76, 0.12, n), 3), 0.30, 0.97)
@@ -90,7 +101,7 @@ def npl_tape(n_loans: int = 500, seed: int = 20261122) -> pa.Table:
     orig_term = np.where(age > 200, 480, 360)
     orig_bal = np.round(np.clip(rng.lognormal(np.log(190_000), 0.55, n), 30_000, 900_000), -3)
     c = note_rate / 12.0
-    factor = (1 - (1 + c) ** -(orig_term - age)) / (1 - (1 + c) ** -orig_term)
+    factor = scheduled_balance_factor(c, orig_term, age)
     balance = np.round(orig_bal * factor, 2)
     status = rng.choice(
         np.array(["current", "dq30", "dq60", "dq90+", "foreclosure", "reo"], dtype=object),

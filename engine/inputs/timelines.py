@@ -1,6 +1,6 @@
 """Foreclosure timelines by US state, and the REO marketing-time default.
 
-The default table (``engine/data/foreclosure_timelines.csv``, columns
+The default table (``engine/inputs/data/foreclosure_timelines.csv``, columns
 ``state,judicial,foreclosure_months,source``; 50 states, DC and PR) gives for
 each state its foreclosure process and the average months from the start of
 foreclosure to the foreclosure sale (the loan becomes REO).
@@ -67,7 +67,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .errors import ConfigError, TapeError
+from ..errors import ConfigError, TapeError
 
 __all__ = [
     "NATIONAL_AVERAGE_MONTHS",
@@ -144,13 +144,13 @@ def _parse_table(text: str, name: str) -> Timelines:
 
 @lru_cache(maxsize=1)
 def default_timelines() -> Timelines:
-    """The shipped table (``engine/data/foreclosure_timelines.csv``), read once.
+    """The shipped table (``engine/inputs/data/foreclosure_timelines.csv``), read once.
 
     Returns
     -------
     Timelines
     """
-    text = resources.files("engine").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
+    text = resources.files("engine.inputs").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
     return _parse_table(text, DATA_FILE)
 
 

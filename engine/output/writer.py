@@ -22,7 +22,7 @@ from typing import Any, Mapping
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import OutputError
+from ..errors import OutputError
 
 SCHEMA_VERSION = "1"
 

@@ -1,9 +1,7 @@
-"""Pool measures: tape statistics, WAL, and yield-price analytics (SIFMA SF).
+"""Yield-price analytics of one cash-flow vector (SIFMA SF section G).
 
-Conventions (DESIGN.md, SIFMA Uniform Practices chapter SF):
+Conventions (SIFMA Uniform Practices chapter SF):
 
-- WAL [years] = sum(m x principal_m) / sum(principal_m) / 12 with principal =
-  scheduled + prepaid + recovered (losses excluded).
 - Cash flow ``k`` is paid ``t_k = (30 k + delay_days) / 360`` years after
   settlement (30/360, settlement at the start of the first accrual month).
 - Mortgage yield ``y`` compounds monthly: PV = sum CF_k (1 + y/12)^-(12 t_k).
@@ -23,52 +21,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.optimize import brentq
 
-from .cashflows import CashFlows
-from .errors import ConvergenceError
-from .tape import Loans
-
-
-@dataclass(frozen=True)
-class PoolStats:
-    """Current-balance-weighted tape statistics at the analysis date."""
-
-    n_loans: int
-    balance: float  # [currency]
-    wac: float  # gross note rate [annual decimal]
-    net_wac: float  # note rate less servicing [annual decimal]
-    wam: float  # remaining term [months]
-    wala: float  # age [months]
-
-
-def pool_stats(loans: Loans) -> PoolStats:
-    w = loans.balance
-    total = float(w.sum())
-    avg = lambda x: float(np.dot(w, x) / total)  # noqa: E731
-    return PoolStats(
-        n_loans=loans.n,
-        balance=total,
-        wac=avg(loans.note_rate),
-        net_wac=avg(loans.net_rate),
-        wam=avg(loans.remaining_term),
-        wala=avg(loans.age),
-    )
-
-
-def wal_years(principal: np.ndarray, months: np.ndarray | None = None):
-    """Weighted average life in years: sum(t x P_t) / sum(P_t) / 12, over the
-    last axis (a float for one vector, an array for paths x months); NaN
-    where no principal is paid."""
-    principal = np.asarray(principal, dtype=np.float64)
-    if months is None:
-        months = np.arange(1, principal.shape[-1] + 1)
-    total = principal.sum(axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        wal = np.where(total > 0, principal @ months / total / 12.0, np.nan)
-    return float(wal) if wal.ndim == 0 else wal
-
-
-# --------------------------------------------------------------------------
-# yield and price
+from ..errors import ConvergenceError
 
 
 def times_years(n: int, delay_days: int = 0) -> np.ndarray:
@@ -188,33 +141,3 @@ def yield_measures(
         modified_duration=mod,
         convexity=conv,
     )
-
-
-def summary_row(loans: Loans, cf: CashFlows, valuation=None) -> dict[str, float]:
-    """The one-row ``summary`` table: tape stats, WAL, cumulative defaults/losses, and
-    (given a valuation) price, yields, average life, durations and convexity."""
-    stats = pool_stats(loans)
-    start = stats.balance
-    cum_def = float(cf.new_defaults.sum())
-    cum_loss = float(cf.principal_loss.sum())
-    row: dict[str, float] = {
-        **asdict(stats),
-        "wal": wal_years(cf.total_principal, cf.month),
-        "cumulative_defaults": cum_def,
-        "cumulative_losses": cum_loss,
-        "cumulative_defaults_pct": 100.0 * cum_def / start,
-        "cumulative_losses_pct": 100.0 * cum_loss / start,
-        "total_principal": float(cf.total_principal.sum()),
-        "total_interest": float(cf.total_interest.sum()),
-    }
-    if valuation is not None:
-        m = yield_measures(
-            cf.total_cash_flow,
-            cf.total_principal,
-            start,
-            price=valuation.price,
-            mortgage_yield=valuation.yield_,
-            delay_days=valuation.delay_days,
-        )
-        row.update(m.as_dict())
-    return row

@@ -3,8 +3,8 @@
 Every random number a loan-level kernel needs is a pure function of
 ``(seed, path, loan, month, purpose)``. There is no generator state to seed,
 share, advance or split, so results are bit-identical for any thread count,
-chunking of paths or loans, or number of machines (DESIGN.md, "Random
-numbers"; STYLE.md habit 4).
+chunking of paths or loans, or number of machines (docs/architecture.md,
+"Reproducibility").
 
 The block cipher is Threefry-2x64 with 20 rounds, Random123's default
 ``threefry2x64`` (Salmon, Moraes, Dror & Shaw (2011), "Parallel random
@@ -65,7 +65,7 @@ PURPOSE_TRANSITION     1     a loan's monthly state transition (prepay, roll,
                              cure, default ...): one uniform per loan-month
 PURPOSE_SEVERITY       2     liquidation / REO sale price noise
 PURPOSE_HPI            3     home-price shocks (also the tag of
-                             ``engine.hpi``'s numpy generator, ``[seed, 3, p]``)
+                             ``engine.economy.hpi``'s numpy generator, ``[seed, 3, p]``)
 PURPOSE_RATES          4     interest-rate shocks drawn counter-based
 PURPOSE_LOSS_MIT       5     choice among modification, deed-in-lieu and
                              reinstatement
@@ -92,7 +92,7 @@ import math
 
 import numpy as np
 
-from .jit import jit
+from ..jit import jit
 
 __all__ = [
     "PURPOSES",

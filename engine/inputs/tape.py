@@ -1,6 +1,6 @@
 """Loan tapes: Parquet, CSV or inline rows -> validated struct of arrays.
 
-Columns (DESIGN.md, "The loan"). Units: balances in currency, rates as annual
+Columns (docs/architecture.md, "The loan tape"). Units: balances in currency, rates as annual
 decimals (30/360), terms and ages in months.
 
 =================  ========  =========================================================
@@ -42,7 +42,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import TapeError
+from ..config.fields import percent_hint
+from ..errors import TapeError
 
 STATUSES = ("current", "dq30", "dq60", "dq90+", "foreclosure", "reo")
 STATUS_CODE = {s: i for i, s in enumerate(STATUSES)}
@@ -235,9 +236,6 @@ def loans_from_table(table: pa.Table, source: str = "tape") -> Loans:
             shown = f"{v:g}" if isinstance(v, (float, np.floating)) else repr(v)
             extra = hint(v) if hint else ""
             raise TapeError(f"{where(i)}: column {name}: expected {expected}, got {shown}{extra}")
-
-    def percent_hint(v) -> str:
-        return f" (a percent? write {v / 100:g})" if 1.0 <= v <= 100.0 else ""
 
     def whole(name: str, values: np.ndarray, lo: int, hi: int) -> np.ndarray:
         fail_first(

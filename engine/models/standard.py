@@ -1,4 +1,4 @@
-"""Pool cash flows under the SIFMA standard model: validated input -> kernel -> columns.
+"""The SIFMA standard cash-flow model: validated input -> kernel -> named columns.
 
 This is the low-level embedding entry point::
 
@@ -20,43 +20,18 @@ import numpy as np
 import pyarrow as pa
 from pydantic import ValidationError
 
-from . import config as cfg
-from .curves import default_table, prepay_table
-from .errors import ConfigError
-from .jit import block_bounds
-from .kernels import standard as k
-from .tape import Loans, loans_from_rows, loans_from_table
-
-# output column -> description [unit]; the order is the Parquet column order
-COLUMNS: dict[str, str] = {
-    "month": "projection month, 1 = first payment after the analysis date",
-    "performing_balance": "performing balance at month end [currency]",
-    "new_defaults": "PERF(i-1) x MDR [currency]",
-    "foreclosure_balance": "balance of defaulted, not yet liquidated loans at month end [currency]",
-    "expected_amortization": "scheduled principal due on performing and foreclosed loans [currency]",
-    "voluntary_prepayments": "PERF(i-1) x r x SMM [currency]",
-    "amortization_from_defaults": "scheduled principal of loans in foreclosure, advanced [currency]",
-    "actual_amortization": "scheduled principal paid by borrowers [currency]",
-    "expected_interest": "interest due at the net rate on performing and foreclosed loans [currency]",
-    "interest_lost": "net interest not paid by defaulted loans [currency]",
-    "actual_interest": "net interest paid by borrowers [currency]",
-    "principal_recovery": "liquidation proceeds applied to principal [currency]",
-    "principal_loss": "principal written off at liquidation [currency]",
-    "amortized_default_balance": "balance of loans liquidated this month [currency]",
-    "gross_interest": "interest at the note rate on the balance that pays [currency]",
-    "servicing_fee": "servicing strip on the balance that pays [currency]",
-    "total_interest": "net interest to the holder (advanced interest included) [currency]",
-    "total_principal": "actual + advanced amortization + prepayments + recoveries [currency]",
-    "total_cash_flow": "total_principal + total_interest [currency]",
-    "smm": "pool prepayment rate, voluntary_prepayments / (prior balance after amortization)",
-    "mdr": "pool default rate, new_defaults / prior performing balance",
-}
-
+from .. import config as cfg
+from ..behavior.speeds import default_table, prepay_table
+from ..errors import ConfigError
+from ..inputs.tape import Loans, loans_from_rows, loans_from_table
+from ..jit import block_bounds
+from ..kernels import standard as k
 
 @dataclass(frozen=True)
 class CashFlows:
     """Per-month pool cash flows; every attribute is a float64 array over months
-    1..n (``month`` is int64). Column meanings and units: :data:`COLUMNS`."""
+    1..n (``month`` is int64). Column meanings and units:
+    :data:`engine.output.columns.STANDARD_CASHFLOWS`."""
 
     month: np.ndarray
     performing_balance: np.ndarray
@@ -106,7 +81,7 @@ def as_assumptions(a: cfg.Assumptions | Mapping[str, Any]) -> cfg.Assumptions:
     try:
         return cfg.Assumptions.model_validate(a)
     except ValidationError as err:
-        raise ConfigError(cfg._format_errors(err, a, "", prefix="assumptions")) from None
+        raise ConfigError(cfg.format_errors(err, a, "", prefix="assumptions")) from None
 
 
 def project_cashflows(loans, assumptions) -> CashFlows:
@@ -115,7 +90,7 @@ def project_cashflows(loans, assumptions) -> CashFlows:
     Parameters
     ----------
     loans : ``Loans``, a ``pyarrow.Table``, a dict of column arrays or a list
-        of row dicts, with the tape columns of :mod:`engine.tape`.
+        of row dicts, with the tape columns of :mod:`engine.inputs.tape`.
     assumptions : ``config.Assumptions`` or a dict with ``prepay``,
         ``default`` and ``loss`` as in the YAML ``assumptions`` key.
 
@@ -133,18 +108,15 @@ def project_cashflows(loans, assumptions) -> CashFlows:
     out = np.zeros((len(bounds) - 1, n_months + 1, k.N_COLS))
     k.project_pool(
         bounds,
-        np.ascontiguousarray(loans.balance),
-        np.ascontiguousarray(loans.note_rate),
-        np.ascontiguousarray(loans.servicing_fee),
-        np.ascontiguousarray(loans.remaining_term),
-        np.ascontiguousarray(loans.age),
-        smm.rates,
-        smm.by_age,
-        mdr.rates,
-        mdr.by_age,
-        float(loss.severity),
-        int(loss.liquidation_lag),
-        bool(loss.advancing),
+        k.PoolLoans(
+            balance=np.ascontiguousarray(loans.balance),
+            gross_rate=np.ascontiguousarray(loans.note_rate),
+            servicing=np.ascontiguousarray(loans.servicing_fee),
+            term=np.ascontiguousarray(loans.remaining_term),
+            age=np.ascontiguousarray(loans.age),
+        ),
+        k.Speeds(smm_table=smm.rates, smm_by_age=smm.by_age, mdr_table=mdr.rates, mdr_by_age=mdr.by_age),
+        k.LossTerms(severity=float(loss.severity), lag=int(loss.liquidation_lag), advancing=bool(loss.advancing)),
         out,
     )
     return _columns(out.sum(axis=0)[1:], float(loans.balance.sum()))

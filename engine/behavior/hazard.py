@@ -1,68 +1,29 @@
-"""The hazard model's inputs: config + tape -> plain arrays for the state kernels.
+"""The hazard model's inputs: config + tape -> the state kernels' named groups.
 
 Everything the kernels need about a loan or a parameter is resolved here, in
 Python, once: loan multipliers (FICO, original LTV), foreclosure timelines by
-state, property values, modified terms, starting arrears, and the hazard
-parameter vector indexed by the ``H_*`` constants of
-:mod:`engine.kernels.state`.
+state, property values, modified terms, starting arrears
+(:class:`~engine.kernels.state.LoanArrays`), and the hazard parameter vector
+indexed by the ``H_*`` constants (:class:`~engine.kernels.state.HazardParams`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from . import config as cfg
-from .curves import prepay_table
-from .kernels import state as ks
-from .tape import Loans
-from .timelines import foreclosure_months
-
-ASSUMED_LTV = 0.80  # property value = balance / 0.80 when the tape has neither value nor LTV
-
-
-@dataclass(frozen=True)
-class LoanInputs:
-    """Per-loan arrays (length n) the state kernels read. Units as in engine.tape."""
-
-    balance: np.ndarray
-    note_rate: np.ndarray
-    servicing: np.ndarray
-    term: np.ndarray
-    age: np.ndarray
-    status: np.ndarray
-    behind: np.ndarray
-    arrears: np.ndarray  # unpaid interest + escrow advances owed [currency]
-    deferred: np.ndarray
-    value0: np.ndarray  # property value today [currency]
-    t_fc: np.ndarray  # foreclosure timeline [months]
-    roll_mult: np.ndarray
-    cure_mult: np.ndarray
-    mod_rate: np.ndarray  # rate after a modification [annual decimal]
-    mod_maturity: np.ndarray  # projection month modified loans amortise to
+from .. import config as cfg
+from ..config.state_model import ASSUMED_LTV
+from ..inputs.tape import Loans
+from ..inputs.timelines import foreclosure_months
+from ..kernels import state as ks
+from ..kernels.state import HazardParams, LoanArrays
 
 
-@dataclass(frozen=True)
-class ModelInputs:
-    """Loan-independent kernel inputs."""
+def loan_arrays(loans: Loans, sm: cfg.StateModel, mortgage_rate: float) -> LoanArrays:
+    """Resolve per-loan hazard inputs (see the module docstring).
 
-    hp: np.ndarray  # float64[N_H]
-    ltv_knots: np.ndarray
-    ltv_roll: np.ndarray
-    ltv_cure: np.ndarray
-    t_reo: int
-    mods_on: bool
-    smm_code: int
-    smm_table: np.ndarray
-    smm_by_age: bool
-    turnover: np.ndarray  # base, ramp, refi_max, mid, slope, burnout, seasonality[12]
-    start_month: int
-    mortgage_rate: float
-
-
-def loan_inputs(loans: Loans, sm: cfg.StateModel, mortgage_rate: float = 0.0625) -> LoanInputs:
-    """Resolve per-loan hazard inputs (see the module docstring)."""
+    ``mortgage_rate`` [annual decimal] is the market rate that floors a
+    modified rate when ``state_model.modification.rate_floor`` is not given."""
     mult = sm.multipliers
     fico = loans.fico
     known_fico = np.isfinite(fico)
@@ -94,7 +55,7 @@ def loan_inputs(loans: Loans, sm: cfg.StateModel, mortgage_rate: float = 0.0625)
     mod_rate = np.minimum(loans.note_rate, np.maximum(floor, loans.note_rate - mod.rate_cut))
     mod_rate = np.maximum(mod_rate, loans.servicing_fee)  # the servicing strip is never cut
     mod_maturity = np.maximum(loans.remaining_term, mod.term_months).astype(np.int64)
-    return LoanInputs(
+    return LoanArrays(
         balance=loans.balance,
         note_rate=loans.note_rate,
         servicing=loans.servicing_fee,
@@ -113,8 +74,9 @@ def loan_inputs(loans: Loans, sm: cfg.StateModel, mortgage_rate: float = 0.0625)
     )
 
 
-def model_inputs(config: cfg.Config) -> ModelInputs:
-    sm = config.state_model
+def hazard_params(sm: cfg.StateModel, fc_max: int) -> HazardParams:
+    """Loan-independent hazard inputs; ``fc_max`` is the tape's longest
+    foreclosure timeline [months] (it sizes the cell layout)."""
     d = sm.delinquency
     hp = np.zeros(ks.N_H)
     hp[ks.H_TO_DQ30] = d.current.to_dq30
@@ -144,32 +106,16 @@ def model_inputs(config: cfg.Config) -> ModelInputs:
     hp[ks.H_SEVERITY] = -1.0 if sm.liquidation.severity is None else sm.liquidation.severity
     mods_on = (d.dq60.modification + d.dq90.modification + d.foreclosure.modification) > 0
 
-    prepay = config.assumptions.prepay
-    if isinstance(prepay, cfg.PrepayTurnover):
-        code, table, by_age = 1, np.zeros(2), False
-        turnover = np.array(
-            [prepay.base_cpr, prepay.ramp_months, prepay.refi_max_cpr, prepay.refi_midpoint,
-             prepay.refi_slope, prepay.burnout, *prepay.seasonality]
-        )
-    else:
-        rt = prepay_table(prepay)
-        code, table, by_age = 0, rt.rates, rt.by_age
-        turnover = np.zeros(18)
     curve = sm.multipliers.mtm_ltv
-    return ModelInputs(
+    return HazardParams(
         hp=hp,
         ltv_knots=np.array(curve.ltv, dtype=np.float64),
         ltv_roll=np.array(curve.roll, dtype=np.float64),
         ltv_cure=np.array(curve.cure, dtype=np.float64),
         t_reo=int(sm.reo.months),
+        fc_max=int(fc_max),
         mods_on=bool(mods_on),
-        smm_code=code,
-        smm_table=np.ascontiguousarray(table, dtype=np.float64),
-        smm_by_age=bool(by_age),
-        turnover=turnover,
-        start_month=int(config.simulation.start_month),
-        mortgage_rate=float(config.economy.mortgage_rate),
     )
 
 
-__all__ = ["LoanInputs", "ModelInputs", "loan_inputs", "model_inputs"]
+__all__ = ["hazard_params", "loan_arrays"]

@@ -22,7 +22,7 @@ paths, so ``corr(e, z_rate) = rho`` (``correlation``). Without rate shocks
 Randomness (replayable, chunk-independent)
 ------------------------------------------
 The shocks ``z`` of path ``p`` come from their own generator
-``numpy.random.default_rng([seed, 3, p])``; 3 is ``engine.rng.PURPOSE_HPI``,
+``numpy.random.default_rng([seed, 3, p])``; 3 is ``engine.kernels.rng.PURPOSE_HPI``,
 the registry's tag for home prices. Path ``p`` is therefore the same array
 whatever ``n_paths`` is, however the paths are later split into chunks, and
 its first ``m`` months are the same for any horizon ``n_months >= m``
@@ -68,7 +68,7 @@ Default parameters (``scenarios/hpi_base.yaml``)
 These are *index* volatilities. A single house moves much more around its
 index (about 12.7% a year per Unison; 8.7% per "Spreads and Volatility in
 House Returns", J. Risk Financial Manag. 15(8) 369, 2022); that idiosyncratic
-part is not modelled here (see ``engine.rng.PURPOSE_PROPERTY``).
+part is not modelled here (see ``engine.kernels.rng.PURPOSE_PROPERTY``).
 
 Cost: building one generator per path costs about 17 us, so 10,000 paths of
 360 months take about 0.3 s.
@@ -78,13 +78,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError
+from ..config.economy import check_points, real_number
+from ..config.fields import check_decimal, check_signed
+from ..errors import ConfigError
+from ..kernels.rng import PURPOSE_HPI
 
 __all__ = [
     "HPI_PURPOSE_TAG",
@@ -95,8 +98,8 @@ __all__ = [
     "simulate_hpi",
 ]
 
-# numpy generator tag for home prices; equals engine.rng.PURPOSE_HPI
-HPI_PURPOSE_TAG = 3
+# numpy generator tag for home prices (the purpose registry of engine.kernels.rng)
+HPI_PURPOSE_TAG = PURPOSE_HPI
 
 _FIELDS = ("drift", "volatility", "correlation", "scenario", "antithetic")
 
@@ -105,17 +108,13 @@ _FIELDS = ("drift", "volatility", "correlation", "scenario", "antithetic")
 # validated, frozen model
 
 
-def _percent_hint(value: float) -> str:
-    return f" (a percent? write {value / 100:g})" if 1.0 <= abs(value) <= 100.0 else ""
-
-
-def _real(value: Any, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise ConfigError(f"{key}: expected a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ConfigError(f"{key}: expected a finite number, got {value!r}")
-    return value
+def _checked(check, value: Any, key: str) -> float:
+    """``check`` (a config field check) on a real number, as a ConfigError naming ``key``."""
+    value = real_number(value, key)
+    try:
+        return check(value)
+    except ValueError as e:
+        raise ConfigError(f"{key}: {e}") from None
 
 
 @dataclass(frozen=True)
@@ -133,42 +132,12 @@ class HPIScenario:
     points: tuple[tuple[int, float], ...]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "points", _check_points(self.points, "scenario.points"))
+        object.__setattr__(self, "points", check_points(self.points, "scenario.points"))
 
     @property
     def last_month(self) -> int:
         """Month of the last point [months]."""
         return self.points[-1][0]
-
-
-def _check_points(points: Any, key: str) -> tuple[tuple[int, float], ...]:
-    if isinstance(points, (str, bytes)) or not hasattr(points, "__iter__"):
-        raise ConfigError(f"{key}: expected a list of [month, change] pairs, got {points!r}")
-    out: list[tuple[int, float]] = []
-    previous = 0
-    for i, pt in enumerate(points):
-        k = f"{key}[{i}]"
-        if isinstance(pt, (str, bytes)) or not hasattr(pt, "__len__") or len(pt) != 2:
-            raise ConfigError(f"{k}: expected a [month, change] pair, got {pt!r}")
-        month, change = pt
-        if isinstance(month, bool) or not isinstance(month, Integral):
-            raise ConfigError(f"{k}: month: expected a whole number of months, got {month!r}")
-        month = int(month)
-        if month <= previous:
-            raise ConfigError(
-                f"{k}: month: expected months strictly increasing from 1, got {month} after {previous}"
-            )
-        change = _real(change, f"{k}: change")
-        if change <= -1.0 or change > 10.0:
-            raise ConfigError(
-                f"{k}: change: expected a decimal change from today in (-1, 10], got {change:g}"
-                + _percent_hint(change)
-            )
-        out.append((month, change))
-        previous = month
-    if not out:
-        raise ConfigError(f"{key}: expected at least one [month, change] point")
-    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -204,17 +173,9 @@ class HPIModel:
     antithetic: bool = False
 
     def __post_init__(self) -> None:
-        drift = _real(self.drift, "drift")
-        if abs(drift) >= 1.0:
-            raise ConfigError(
-                f"drift: expected an annual decimal in (-1, 1), got {drift:g}{_percent_hint(drift)}"
-            )
-        vol = _real(self.volatility, "volatility")
-        if not 0.0 <= vol < 1.0:
-            raise ConfigError(
-                f"volatility: expected an annual decimal in [0, 1), got {vol:g}{_percent_hint(vol)}"
-            )
-        rho = _real(self.correlation, "correlation")
+        drift = _checked(check_signed, self.drift, "drift")
+        vol = _checked(check_decimal, self.volatility, "volatility")
+        rho = real_number(self.correlation, "correlation")
         if not -1.0 <= rho <= 1.0:
             raise ConfigError(f"correlation: expected a number in [-1, 1], got {rho:g}")
         if not isinstance(self.antithetic, (bool, np.bool_)):

@@ -1,0 +1,6 @@
+"""Measures computed from projected cash flows: yields, spreads, IRR, pool statistics.
+
+- :mod:`.pool`: WAC, WAM, WALA, WAL;
+- :mod:`.yields`: price <-> yield, average life, duration, convexity (SIFMA SF G);
+- :mod:`.summary`: the one builder of each model's ``summary`` row.
+"""
