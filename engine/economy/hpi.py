@@ -230,18 +230,22 @@ def scenario_log_path(model: HPIModel, n_months: int) -> np.ndarray:
     return s
 
 
-def _shocks(seed: int, n_paths: int, n_months: int, antithetic: bool) -> np.ndarray:
-    """Standard normals z, shape (paths, months); path p from default_rng([seed, 3, p])."""
+def _shocks(seed: int, n_paths: int, n_months: int, antithetic: bool, path0: int = 0) -> np.ndarray:
+    """Standard normals z, shape (paths, months), of global paths path0 ..
+    path0 + n_paths - 1: path p from default_rng([seed, 3, p]); with
+    antithetic pairs, odd path 2k + 1 is -z of path 2k."""
     z = np.empty((n_paths, n_months))
-    p = 0
-    while p < n_paths:
-        gen = np.random.default_rng([seed, HPI_PURPOSE_TAG, p])
-        z[p] = gen.standard_normal(n_months)
-        if antithetic and p + 1 < n_paths:
-            np.negative(z[p], out=z[p + 1])
-            p += 2
-        else:
-            p += 1 + int(antithetic)  # antithetic odd tail: done
+    for i in range(n_paths):
+        p = path0 + i
+        if antithetic and p % 2 == 1:
+            if i > 0:
+                np.negative(z[i - 1], out=z[i])
+                continue
+            p -= 1  # the chunk starts inside a pair: draw its partner's shocks
+            z[i] = np.random.default_rng([seed, HPI_PURPOSE_TAG, p]).standard_normal(n_months)
+            np.negative(z[i], out=z[i])
+            continue
+        z[i] = np.random.default_rng([seed, HPI_PURPOSE_TAG, p]).standard_normal(n_months)
     return z
 
 
@@ -251,6 +255,7 @@ def simulate_hpi(
     n_months: int,
     seed: int,
     rate_shocks: np.ndarray | None = None,
+    path0: int = 0,
 ) -> np.ndarray:
     """HPI levels relative to today, one row per path.
 
@@ -267,6 +272,10 @@ def simulate_hpi(
     rate_shocks : numpy.ndarray, shape (n_paths, n_months), optional
         The standard-normal shocks of the rate paths, month t in column t - 1;
         the HPI shock is ``rho * rate_shocks + sqrt(1 - rho**2) * z``.
+    path0 : int, default 0
+        Global index of the first path: rows are paths path0 .. path0 +
+        n_paths - 1, identical to the same rows of a run of all paths (so a
+        run can draw its paths chunk by chunk).
 
     Returns
     -------
@@ -280,7 +289,7 @@ def simulate_hpi(
     """
     if not isinstance(model, HPIModel):
         raise TypeError(f"simulate_hpi: model must be an HPIModel, got {type(model).__name__}")
-    for name, value, low in (("n_paths", n_paths, 1), ("n_months", n_months, 0), ("seed", seed, 0)):
+    for name, value, low in (("n_paths", n_paths, 1), ("n_months", n_months, 0), ("seed", seed, 0), ("path0", path0, 0)):
         if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
             raise ValueError(f"simulate_hpi: {name} must be an integer >= {low}, got {value!r}")
     n_paths = int(n_paths)
@@ -301,7 +310,7 @@ def simulate_hpi(
     out = np.empty((n_paths, n_months + 1))
     out[:, 0] = 0.0
     if sigma > 0.0 and n_months > 0:
-        e = _shocks(int(seed), n_paths, n_months, model.antithetic)
+        e = _shocks(int(seed), n_paths, n_months, model.antithetic, int(path0))
         if rate_shocks is not None and rho != 0.0:
             e *= math.sqrt(1.0 - rho * rho)
             e += rho * rate_shocks

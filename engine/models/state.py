@@ -22,6 +22,7 @@ from .. import config as cfg
 from ..behavior.hazard import hazard_params, loan_arrays
 from ..behavior.prepayment import prepay_params
 from ..config.schema import MAX_DEFAULT_HORIZON_MONTHS
+from ..errors import InputError
 from ..economy.hpi import simulate_hpi
 from ..inputs.tape import Loans
 from ..jit import block_bounds
@@ -111,10 +112,21 @@ def default_horizon(config: cfg.Config, term_max: int, fc_max: int, mods_on: boo
     return int(min(MAX_DEFAULT_HORIZON_MONTHS, last + ks.K + fc_max + config.state_model.reo.months + 1))
 
 
+# The accumulators are int64 ticks of 1 / TICKS currency. One path's monthly
+# column sums over loans must stay below 2^63 ticks (9.2e14 currency); this
+# cap on the tape's amounts (balances, arrears, deferred balances and property
+# values, all loans together) leaves room for home prices to grow 90-fold.
+MAX_TAPE_AMOUNT = 1e13  # [currency]
+
+# The per-path monthly columns a run keeps (quantiles, the paths table) must
+# fit in memory; a run that would need more is refused before it starts.
+MAX_KEPT_BYTES = 8 * 2**30
+
+
 @dataclass(frozen=True)
 class KernelInputs:
     """A config and tape resolved into the state kernel's named groups, and
-    ``hpi``, the (paths, horizon + 1) home-price paths."""
+    the home-price model (or fixed paths) drawn chunk by chunk."""
 
     sampled: bool
     seed: int
@@ -122,13 +134,17 @@ class KernelInputs:
     loans: LoanArrays
     prepay: PrepayParams
     hazard: HazardParams
-    hpi: np.ndarray
+    hpi_model: object  # engine.economy.hpi.HPIModel, or None with fixed paths
+    hpi_fixed: np.ndarray | None  # (paths, horizon + 1) given by the caller
+    n_paths: int
     start_current_ticks: int  # current balance at month 0, for the roll-rate base
     n_loans: int
 
-    @property
-    def n_paths(self) -> int:
-        return self.hpi.shape[0]
+    def hpi(self, p0: int, p1: int) -> np.ndarray:
+        """Home-price paths p0 .. p1 - 1, (p1 - p0, horizon + 1), relative to today."""
+        if self.hpi_fixed is not None:
+            return self.hpi_fixed[p0:p1]
+        return simulate_hpi(self.hpi_model, p1 - p0, self.horizon, self.seed, path0=p0)
 
 
 def kernel_inputs(config: cfg.Config, loans: Loans, hpi_paths: np.ndarray | None = None) -> KernelInputs:
@@ -139,14 +155,41 @@ def kernel_inputs(config: cfg.Config, loans: Loans, hpi_paths: np.ndarray | None
     hz = hazard_params(config.state_model, fc_max)
     pp = prepay_params(config.assumptions.prepay, sim.start_month, config.economy.mortgage_rate)
     H = default_horizon(config, int(la.term.max()), fc_max, hz.mods_on)
+    check_capacity(la, sim.paths, H)
+    model = None
     if hpi_paths is None:
-        hpi_paths = simulate_hpi(config.economy.hpi.to_model(), sim.paths, H, sim.seed)
-    hpi_paths = np.ascontiguousarray(hpi_paths, dtype=np.float64)
-    if hpi_paths.shape != (sim.paths, H + 1):
-        raise ValueError(f"hpi_paths: expected shape {(sim.paths, H + 1)}, got {hpi_paths.shape}")
+        model = config.economy.hpi.to_model()
+    else:
+        hpi_paths = np.ascontiguousarray(hpi_paths, dtype=np.float64)
+        if hpi_paths.shape != (sim.paths, H + 1):
+            raise ValueError(f"hpi_paths: expected shape {(sim.paths, H + 1)}, got {hpi_paths.shape}")
     starts_current = (la.status == 0) & (la.behind == 0)
     start_current = int(np.floor(la.balance[starts_current] * ks.TICKS + 0.5).sum())
-    return KernelInputs(sim.integration == "sampled", int(sim.seed), H, la, pp, hz, hpi_paths, start_current, loans.n)
+    return KernelInputs(
+        sim.integration == "sampled", int(sim.seed), H, la, pp, hz, model, hpi_paths, int(sim.paths),
+        start_current, loans.n,
+    )
+
+
+def check_capacity(la: LoanArrays, n_paths: int, horizon: int) -> None:
+    """Refuse, before any kernel runs, a tape whose amounts could overflow the
+    int64 tick accumulators, or a run whose kept per-path columns would not
+    fit in memory; each message names the limit."""
+    amount = float(np.sum(la.balance) + np.sum(la.arrears) + np.sum(la.deferred) + np.sum(la.value0))
+    if not amount <= MAX_TAPE_AMOUNT:
+        raise InputError(
+            f"loans: balances, arrears, deferred balances and property values add up to {amount:,.0f}, "
+            f"above the state model's limit of {MAX_TAPE_AMOUNT:,.0f} per run (its sums are exact "
+            "int64 ticks of 1e-4); split the tape into smaller runs"
+        )
+    need = n_paths * horizon * (len(QUANTILE_COLUMNS) + N_PATH_COLS) * 8
+    if need > MAX_KEPT_BYTES:
+        fit = MAX_KEPT_BYTES // (horizon * (len(QUANTILE_COLUMNS) + N_PATH_COLS) * 8)
+        raise InputError(
+            f"simulation.paths: {n_paths:,} paths x {horizon} months need {need / 2**30:,.1f} GiB for the "
+            f"per-path columns behind the quantiles and the paths table (limit {MAX_KEPT_BYTES / 2**30:.0f} GiB); "
+            f"use at most {fit:,} paths, or a shorter simulation.horizon"
+        )
 
 
 @dataclass(frozen=True)
@@ -178,7 +221,7 @@ def simulate_chunk(
     bounds = block_bounds(ki.n_loans, max(1, min(ki.n_loans, n_blocks)))
     out = np.zeros((len(bounds) - 1, p1 - p0, ki.horizon + 1, ks.N_S), dtype=np.int64)
     outcomes = np.zeros((ki.n_loans, ks.N_O)) if loan_sums is None else loan_sums.copy()
-    simulate(ki.sampled, np.uint64(ki.seed), p0, bounds, 0, ki.loans, ki.prepay, ki.hazard, ki.hpi[p0:p1], out, outcomes)
+    simulate(ki.sampled, np.uint64(ki.seed), p0, bounds, 0, ki.loans, ki.prepay, ki.hazard, ki.hpi(p0, p1), out, outcomes)
     per_path = out.sum(axis=0)  # int64 (paths, t, c): exact
     _fill_derived(per_path, ki.start_current_ticks)
     return ChunkSums(p0, per_path, outcomes)
@@ -188,7 +231,10 @@ def simulate_chunk(
 class StateSums:
     """The reduced state-model run: path means and the per-path columns kept.
 
-    totals : int64 (horizon + 1, N_S) ticks summed over paths (exact).
+    totals_hi, totals_lo : int64 (horizon + 1, N_S): the per-path ticks summed
+        over paths as ``sum(x >> 32)`` and ``sum(x & (2^32 - 1))``, so the
+        exact total ``hi * 2^32 + lo`` cannot overflow for any realistic
+        number of paths (:attr:`totals`).
     kept : name -> float64 (paths, horizon) per-path monthly columns
         (:data:`QUANTILE_COLUMNS`) [currency].
     path_cols : float64 (paths, horizon, N_PATH_COLS), by the ``P_*`` indexes.
@@ -197,7 +243,8 @@ class StateSums:
 
     n_paths: int
     horizon: int
-    totals: np.ndarray
+    totals_hi: np.ndarray
+    totals_lo: np.ndarray
     kept: dict[str, np.ndarray]
     path_cols: np.ndarray
     loan_sums: np.ndarray
@@ -208,16 +255,24 @@ class StateSums:
         return cls(
             n_paths=n_paths,
             horizon=horizon,
-            totals=np.zeros((horizon + 1, ks.N_S), dtype=np.int64),
+            totals_hi=np.zeros((horizon + 1, ks.N_S), dtype=np.int64),
+            totals_lo=np.zeros((horizon + 1, ks.N_S), dtype=np.int64),
             kept={name: np.empty((n_paths, horizon)) for name in QUANTILE_COLUMNS},
             path_cols=np.empty((n_paths, horizon, N_PATH_COLS)),
             loan_sums=np.zeros((n_loans, ks.N_O)),
         )
 
     @property
+    def totals(self) -> np.ndarray:
+        """Exact sums over paths of the tick columns (Python ints, object array)."""
+        return self.totals_hi.astype(object) * (1 << 32) + self.totals_lo.astype(object)
+
+    @property
     def mean(self) -> np.ndarray:
-        """Path means by month (months 1..horizon) x S_* columns [currency]."""
-        return self.totals[1:] / ks.TICKS / self.n_paths
+        """Path means by month (months 1..horizon) x S_* columns [currency]:
+        the exact tick total rounded once to float64, / TICKS / paths."""
+        totals = np.array([float(x) for x in self.totals[1:].ravel()]).reshape(self.horizon, ks.N_S)
+        return totals / ks.TICKS / self.n_paths
 
     @property
     def per_loan(self) -> np.ndarray:
@@ -229,7 +284,8 @@ def reduce_chunk(sums: StateSums, chunk: ChunkSums) -> StateSums:
     """Fold one chunk into ``sums`` (chunks arrive in path order)."""
     per_path = chunk.per_path
     p0, p1 = chunk.p0, chunk.p0 + per_path.shape[0]
-    sums.totals += per_path.sum(axis=0)
+    sums.totals_hi += (per_path >> 32).sum(axis=0)
+    sums.totals_lo += (per_path & 0xFFFFFFFF).sum(axis=0)
     x = per_path[:, 1:, :] / ks.TICKS
     d = derived(x)
     cols = {**{name: x[..., c] for c, name in STATE_COLUMNS.items()}, **d}
