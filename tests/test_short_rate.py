@@ -180,12 +180,19 @@ def test_plain_shocks_come_from_one_generator_per_path():
 
 @pytest.mark.parametrize(
     "options",
-    [{}, {"antithetic": True}, {"sobol": True}, {"sobol": True, "antithetic": True}, {"sobol": True, "sobol_replicates": 3}],
+    [
+        {},
+        {"antithetic": True},
+        {"sobol": True},
+        {"sobol": True, "antithetic": True},
+        {"sobol": True, "sobol_replicates": 3},
+    ],
 )
 def test_chunks_reproduce_the_full_run(options):
     times = GRID[:61]
     full = simulate_rates(CURVE, MODEL, times, 45, SEED, **options)
-    parts = [simulate_rates(CURVE, MODEL, times, hi - lo, SEED, path0=lo, **options) for lo, hi in [(0, 7), (7, 8), (8, 29), (29, 45)]]
+    chunks = [(0, 7), (7, 8), (8, 29), (29, 45)]
+    parts = [simulate_rates(CURVE, MODEL, times, hi - lo, SEED, path0=lo, **options) for lo, hi in chunks]
     for field in full._fields:
         np.testing.assert_array_equal(getattr(full, field), np.concatenate([getattr(p, field) for p in parts]))
     groups = sample_groups(45, **options)
@@ -309,7 +316,9 @@ def quantlib_model():
     # knots at whole years: Actual/365 Fixed maps 365 n days to n years exactly;
     # the first date is the reference date, at the first zero rate (flat start)
     dates = [today] + [today + int(365 * t) for t in TENORS]
-    curve = ql.ZeroCurve(dates, [ZEROS[0]] + ZEROS, ql.Actual365Fixed(), ql.NullCalendar(), ql.Linear(), ql.Continuous, ql.Annual)
+    curve = ql.ZeroCurve(
+        dates, [ZEROS[0]] + ZEROS, ql.Actual365Fixed(), ql.NullCalendar(), ql.Linear(), ql.Continuous, ql.Annual
+    )
     handle = ql.YieldTermStructureHandle(curve)
     yield lambda a, sigma: ql.HullWhite(handle, a, sigma)
     settings_.evaluationDate = saved
@@ -321,7 +330,8 @@ def test_bond_price_matches_quantlib(quantlib_model, a, sigma):
     hw = quantlib_model(a, sigma)
     x = np.array([-0.03, -0.004, 0.0, 0.011, 0.05])
     # t strictly inside a curve segment (QuantLib takes f(0,t) by a central difference)
-    for t, maturities in [(0.4, [0.9, 1.5, 5.0]), (2.5, [2.5, 4.0, 12.3, 29.9]), (8.25, [9.0, 19.0]), (14.0, [30.0])]:
+    cases = [(0.4, [0.9, 1.5, 5.0]), (2.5, [2.5, 4.0, 12.3, 29.9]), (8.25, [9.0, 19.0]), (14.0, [30.0])]
+    for t, maturities in cases:
         got = bond_price(CURVE, model, t, x[:, None], np.array(maturities))
         r = x + continuous_drift(CURVE, model, t)
         want = np.array([[hw.discountBond(t, T, float(ri)) for T in maturities] for ri in r])
@@ -329,7 +339,9 @@ def test_bond_price_matches_quantlib(quantlib_model, a, sigma):
 
 
 @settings(deadline=None)
-@given(st.floats(0.001, 0.9), st.floats(0.0, 0.04), st.floats(0.05, 25.0), st.floats(0.0, 20.0), st.floats(-0.08, 0.08))
+@given(
+    st.floats(0.001, 0.9), st.floats(0.0, 0.04), st.floats(0.05, 25.0), st.floats(0.0, 20.0), st.floats(-0.08, 0.08)
+)
 def test_bond_price_matches_the_affine_form(a, sigma, t, tau, x):
     # keep t off the knots, where the forward jumps
     if min(abs(t - k) for k in TENORS) < 1e-3:

@@ -12,9 +12,9 @@ Conventions
       PV_p(s) = sum_k cf[p, k] disc[p, k] exp(-s t_k)
       PV(s)   = mean_p PV_p(s)
 
-- **OAS**: the ``s`` with ``PV(s) = price`` (the option-adjusted spread over
-  the paths; Hull, *Options, Futures and Other Derivatives*; Fabozzi, *The
-  Handbook of Mortgage-Backed Securities*, ch. on OAS analysis).
+- **OAS**: the ``s`` with ``PV(s) = price``, the option-adjusted spread over
+  the paths (as in Fabozzi (ed.), *The Handbook of Mortgage-Backed
+  Securities*, on Monte Carlo OAS analysis).
 - **Z-spread**: the same on one vector of cash flows (e.g. the path mean or
   a static projection) over the zero curve, ``sum_k CF_k exp(-(z(t_k) + s)
   t_k) = price``. With deterministic cash flows and zero volatility the two
@@ -105,9 +105,13 @@ def _paths_inputs(cf: Any, disc: Any, times_years: Any) -> tuple[np.ndarray, np.
     disc = np.asarray(disc, dtype=np.float64)
     t = np.asarray(times_years, dtype=np.float64)
     if cf.ndim != 2 or cf.shape != disc.shape:
-        raise ValueError(f"cf and disc must be (paths, months) arrays of one shape, got {cf.shape} and {disc.shape}")
+        raise ValueError(
+            f"cf and disc must be (paths, months) arrays of one shape, got {cf.shape} and {disc.shape}"
+        )
     if t.shape != (cf.shape[1],):
-        raise ValueError(f"times_years must have one time per cash-flow column ({cf.shape[1]}), got {t.shape}")
+        raise ValueError(
+            f"times_years must have one time per cash-flow column ({cf.shape[1]}), got {t.shape}"
+        )
     if not (np.all(np.isfinite(cf)) and np.all(np.isfinite(disc)) and np.all(np.isfinite(t))):
         raise ValueError("cf, disc and times_years must be finite")
     return cf, disc, t
@@ -117,7 +121,9 @@ def _vector_inputs(cf: Any, times_years: Any) -> tuple[np.ndarray, np.ndarray]:
     cf = np.asarray(cf, dtype=np.float64)
     t = np.asarray(times_years, dtype=np.float64)
     if cf.ndim != 1 or t.shape != cf.shape:
-        raise ValueError(f"cash flows and times_years must be vectors of one length, got {cf.shape} and {t.shape}")
+        raise ValueError(
+            f"cash flows and times_years must be vectors of one length, got {cf.shape} and {t.shape}"
+        )
     if not (np.all(np.isfinite(cf)) and np.all(np.isfinite(t))):
         raise ValueError("cash flows and times_years must be finite")
     return cf, t
@@ -183,7 +189,9 @@ def _solve_spread(
 
     def fail(reason: str, iterations: int) -> SpreadSolution:
         if raise_on_failure:
-            raise ConvergenceError(f"{what}: no spread prices these cash flows at {target_pv:,.2f} ({reason})")
+            raise ConvergenceError(
+                f"{what}: no spread prices these cash flows at {target_pv:,.2f} ({reason})"
+            )
         return SpreadSolution(math.nan, iterations, False)
 
     if not math.isfinite(target_pv):
@@ -278,7 +286,9 @@ def oas(
     """
     cf, disc, t = _paths_inputs(cf, disc, times_years)
     weights = (cf * disc).mean(axis=0)
-    return _solve_spread(weights, t, float(target_pv), initial_spread, int(max_iterations), "oas", raise_on_failure)
+    return _solve_spread(
+        weights, t, float(target_pv), initial_spread, int(max_iterations), "oas", raise_on_failure
+    )
 
 
 def zspread(
@@ -315,7 +325,9 @@ def zspread(
     """
     cf, t = _vector_inputs(cf_forward, times_years)
     weights = cf * np.asarray(curve.discount(t), dtype=np.float64)
-    return _solve_spread(weights, t, float(target_pv), initial_spread, int(max_iterations), "zspread", raise_on_failure)
+    return _solve_spread(
+        weights, t, float(target_pv), initial_spread, int(max_iterations), "zspread", raise_on_failure
+    )
 
 
 # --------------------------------------------------------------------------
@@ -414,7 +426,8 @@ def effective_convexity(p_minus, p_plus, p0, shift):
     """
     dy = _check_shift(shift)
     p0 = np.asarray(p0, dtype=np.float64)
-    out = (np.asarray(p_plus, dtype=np.float64) + np.asarray(p_minus, dtype=np.float64) - 2.0 * p0) / (p0 * dy * dy)
+    p_sum = np.asarray(p_plus, dtype=np.float64) + np.asarray(p_minus, dtype=np.float64)
+    out = (p_sum - 2.0 * p0) / (p0 * dy * dy)
     return float(out) if out.ndim == 0 else out
 
 

@@ -398,7 +398,9 @@ def _bootstrap(tenors: np.ndarray, par_rates: Any, freq: Any, tenor_key: str, ra
 # config
 
 
-def curve_from_spec(spec: Mapping, key: str = "economy.curve", base_dir: str | Path | None = None) -> ZeroCurve:
+def curve_from_spec(
+    spec: Mapping, key: str = "economy.curve", base_dir: str | Path | None = None
+) -> ZeroCurve:
     """Build a ``ZeroCurve`` from a config mapping.
 
     Parameters
@@ -468,7 +470,9 @@ def _curve_from_csv(file: Any, key: str, base_dir: str | Path | None) -> ZeroCur
         raise ConfigError(f"{key}: cannot read curve file {path} ({e})") from None
     where = f"{key} ({path})"
     if not rows:
-        raise ConfigError(f"{where}: expected a header row 'tenor' and 'zero_rate' or 'par_rate', got an empty file")
+        raise ConfigError(
+            f"{where}: expected a header row 'tenor' and 'zero_rate' or 'par_rate', got an empty file"
+        )
     header = [name.strip() for name in rows[0][1]]
     rate_cols = [name for name in ("zero_rate", "par_rate") if name in header]
     if "tenor" not in header or len(rate_cols) != 1 or len(set(header)) != len(header):

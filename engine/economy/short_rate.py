@@ -3,7 +3,8 @@
 Model
 -----
 Hull & White (1990); Brigo & Mercurio, *Interest Rate Models - Theory and
-Practice*, 2nd ed. (2006), ch. 3.3 (the G1++ / shifted-OU form)::
+Practice*, 2nd ed. (2006), ch. 3.3, written as an Ornstein-Uhlenbeck factor plus
+a deterministic shift::
 
     r(t)  = x(t) + phi(t)
     dx(t) = -a x(t) dt + sigma dW(t),     x(0) = 0
@@ -59,7 +60,7 @@ payment date of month ``k``. ``shocks[:, k - 1]`` drove ``x`` from
 Bond prices on a path (``bond_price``)
 --------------------------------------
 The continuous model's zero-coupon bond given ``x(t)`` (Brigo & Mercurio
-eq. 3.39, G1++ with one factor)::
+ch. 3.3, in the factor form)::
 
     P(t, T) = P(0, T) / P(0, t) exp(-B(t, T) x(t) + [V(t, T) - V(0, T) + V(0, t)] / 2)
     B(t, T) = (1 - exp(-a (T - t))) / a
@@ -80,8 +81,8 @@ pair is one statistical sample.
 
 Sobol (``sobol=True``): randomised quasi-Monte Carlo with ``R`` independent
 replicates (``sobol_replicates``, default 16). Replicate ``r`` is a scrambled
-Sobol sequence (``scipy.stats.qmc.Sobol``, Owen-type linear matrix
-scrambling plus digital shift) of dimension ``H`` (the number of steps),
+Sobol sequence (``scipy.stats.qmc.Sobol``: linear matrix scrambling
+plus a digital shift) of dimension ``H`` (the number of steps),
 scrambled by ``numpy.random.default_rng([seed, 4, r, 0x5B01])``. Global path
 ``p`` takes point ``i = p // R`` of replicate ``r = p % R`` (with
 ``antithetic`` the pair index ``p // 2`` plays the role of ``p``), read with
@@ -280,7 +281,7 @@ def continuous_drift(curve: ZeroCurve, model: HullWhite, t):
     -------
     float or numpy.ndarray
         ``phi(t)`` [annual decimal], so that ``r(t) = x(t) + phi(t)``
-        (Brigo & Mercurio eq. 3.36). ``f(0, t)`` is
+        (Brigo & Mercurio ch. 3.3). ``f(0, t)`` is
         ``curve.instantaneous_forward`` (right-continuous at the knots).
     """
     a, sigma = model.mean_reversion, model.volatility
@@ -314,7 +315,7 @@ def bond_price(curve: ZeroCurve, model: HullWhite, t, x_t, T):
     Notes
     -----
     ``P(t, T) = P(0, T) / P(0, t) exp(-B(t, T) x(t) + [V(t, T) - V(0, T) +
-    V(0, t)] / 2)`` (module docstring; Brigo & Mercurio eq. 3.39). This is the
+    V(0, t)] / 2)`` (module docstring; Brigo & Mercurio ch. 3.3). This is the
     continuous model; the simulated ``x`` is exact on the grid, so the formula
     applies to it directly. Equivalent to the classic ``A(t, T) exp(-B(t, T)
     r(t))`` with ``r = x + continuous_drift(t)`` (Hull & White 1990).
