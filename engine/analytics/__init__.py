@@ -2,5 +2,6 @@
 
 - :mod:`.pool`: WAC, WAM, WALA, WAL;
 - :mod:`.yields`: price <-> yield, average life, duration, convexity (SIFMA SF G);
+- :mod:`.spreads`: OAS, Z-spread, their standard errors, effective duration and convexity;
 - :mod:`.summary`: the one builder of each model's ``summary`` row.
 """

@@ -1,0 +1,1 @@
+"""Economic paths: home prices, the zero curve and short-rate paths."""
