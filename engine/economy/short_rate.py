@@ -72,7 +72,7 @@ Randomness (replayable, chunk-independent)
 ------------------------------------------
 Plain Monte Carlo: path ``p`` (its *global* index) draws its normals from its
 own ``numpy.random.default_rng([seed, 4, p])``; 4 is the registry's tag for
-rates (``engine.rng.PURPOSE_RATES``). Path ``p`` is therefore the same for
+rates (``engine.kernels.rng.PURPOSE_RATES``). Path ``p`` is therefore the same for
 any ``n_paths`` or ``path0`` (the global index of a chunk's first path).
 
 Antithetic (``antithetic=True``): paths ``2k`` and ``2k + 1`` (global
@@ -121,6 +121,7 @@ from scipy.special import ndtri
 from scipy.stats import qmc
 
 from ..errors import ConfigError
+from ..kernels.rng import PURPOSE_RATES
 from .curve import ZeroCurve
 
 __all__ = [
@@ -137,8 +138,8 @@ __all__ = [
     "simulate_rates",
 ]
 
-# numpy generator tag for interest rates; equals engine.rng.PURPOSE_RATES
-RATES_PURPOSE_TAG = 4
+# numpy generator tag for interest rates (the purpose registry of engine.kernels.rng)
+RATES_PURPOSE_TAG = PURPOSE_RATES
 
 # independent scramblings of the Sobol sequence (one statistical sample each)
 SOBOL_REPLICATES = 16
