@@ -32,8 +32,8 @@ from engine.economy.short_rate import (
     simulate_rates,
 )
 from engine.errors import ConfigError
-from engine.hpi import HPIModel, simulate_hpi
-from engine.rng import PURPOSE_RATES
+from engine.economy.hpi import HPIModel, simulate_hpi
+from engine.kernels.rng import PURPOSE_RATES
 from tests.reference import naive_rates as naive
 
 SEED = 20240115
