@@ -638,7 +638,7 @@ def state_inputs(config, loans, hpi_paths: np.ndarray | None = None) -> StateInp
         pp.model, pp.table, pp.by_age, turnover, pp.start_month, pp.mortgage_rate,
         hz.hp, hz.ltv_knots, hz.ltv_roll, hz.ltv_cure, hz.t_reo, hz.fc_max,
     )
-    return StateInputs(seed=ki.seed, horizon=ki.horizon, args=args, hpi=ki.hpi)
+    return StateInputs(seed=ki.seed, horizon=ki.horizon, args=args, hpi=ki.hpi(0, ki.n_paths))
 
 
 def kernel_groups(inputs: StateInputs):
