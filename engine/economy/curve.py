@@ -70,6 +70,8 @@ from typing import Any
 import numpy as np
 from scipy.optimize import brentq
 
+from ..config.economy import real_number
+from ..config.fields import percent_hint
 from ..errors import ConfigError
 
 __all__ = ["ZeroCurve", "curve_from_spec"]
@@ -101,19 +103,6 @@ def _fmt_list(values: Any) -> str:
     return "[" + ", ".join(_fmt(v) for v in values) + "]"
 
 
-def _percent_hint(value: float) -> str:
-    return f" (a percent? write {value / 100:g})" if 1.0 <= abs(value) <= 100.0 else ""
-
-
-def _number(value: Any, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise ConfigError(f"{key}: expected a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ConfigError(f"{key}: expected a finite number, got {value!r}")
-    return value
-
-
 def _sequence(values: Any, key: str, what: str) -> list:
     if isinstance(values, np.ndarray):
         values = values.tolist()
@@ -127,7 +116,7 @@ def _sequence(values: Any, key: str, what: str) -> list:
 
 def _check_tenors(values: Any, key: str) -> np.ndarray:
     values = _sequence(values, key, "tenors in years")
-    out = np.array([_number(v, f"{key}[{i}]") for i, v in enumerate(values)])
+    out = np.array([real_number(v, f"{key}[{i}]") for i, v in enumerate(values)])
     for i, t in enumerate(out):
         if t <= 0.0:
             raise ConfigError(f"{key}[{i}]: expected a tenor in years > 0, got {t:g}")
@@ -137,10 +126,10 @@ def _check_tenors(values: Any, key: str) -> np.ndarray:
 
 
 def _check_rate(value: Any, key: str) -> float:
-    r = _number(value, key)
+    r = real_number(value, key)
     if not RATE_LOW < r < RATE_HIGH:
         raise ConfigError(
-            f"{key}: expected an annual decimal in ({RATE_LOW:g}, {RATE_HIGH:g}), got {r:g}{_percent_hint(r)}"
+            f"{key}: expected an annual decimal in ({RATE_LOW:g}, {RATE_HIGH:g}), got {r:g}{percent_hint(r, signed=True)}"
         )
     return r
 
@@ -490,7 +479,7 @@ def _curve_from_csv(file: Any, key: str, base_dir: str | Path | None) -> ZeroCur
                 cells.append(float(text))
             except ValueError:
                 raise ConfigError(f"{where} line {line}: {name}: expected a number, got {text!r}") from None
-        tenor = _number(cells[0], f"{where} line {line}: tenor")
+        tenor = real_number(cells[0], f"{where} line {line}: tenor")
         if tenor <= 0.0:
             raise ConfigError(f"{where} line {line}: tenor: expected a tenor in years > 0, got {tenor:g}")
         tenors.append(tenor)

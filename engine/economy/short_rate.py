@@ -113,13 +113,15 @@ import inspect
 import math
 import warnings
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.special import ndtri
 from scipy.stats import qmc
 
+from ..config.economy import real_number
+from ..config.fields import percent_hint
 from ..errors import ConfigError
 from ..kernels.rng import PURPOSE_RATES
 from .curve import ZeroCurve
@@ -159,19 +161,6 @@ _G_SERIES_BELOW = 0.1
 # the model
 
 
-def _percent_hint(value: float) -> str:
-    return f" (a percent? write {value / 100:g})" if 1.0 <= abs(value) <= 100.0 else ""
-
-
-def _real(value: Any, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise ConfigError(f"{key}: expected a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ConfigError(f"{key}: expected a finite number, got {value!r}")
-    return value
-
-
 @dataclass(frozen=True)
 class HullWhite:
     """Hull-White one-factor model parameters.
@@ -196,15 +185,15 @@ class HullWhite:
     volatility: float
 
     def __post_init__(self) -> None:
-        a = _real(self.mean_reversion, "mean_reversion")
+        a = real_number(self.mean_reversion, "mean_reversion")
         if not 0.0 < a < 1.0:
             raise ConfigError(
-                f"mean_reversion: expected an annual decimal in (0, 1), got {a:g}{_percent_hint(a)}"
+                f"mean_reversion: expected an annual decimal in (0, 1), got {a:g}{percent_hint(a, signed=True)}"
             )
-        sigma = _real(self.volatility, "volatility")
+        sigma = real_number(self.volatility, "volatility")
         if not 0.0 <= sigma < 1.0:
             raise ConfigError(
-                f"volatility: expected an annual decimal in [0, 1), got {sigma:g}{_percent_hint(sigma)}"
+                f"volatility: expected an annual decimal in [0, 1), got {sigma:g}{percent_hint(sigma, signed=True)}"
             )
         object.__setattr__(self, "mean_reversion", a)
         object.__setattr__(self, "volatility", sigma)

@@ -23,7 +23,6 @@ Conventions used throughout
 
 from __future__ import annotations
 
-import math
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
 RateInput = Union[float, Sequence[float], Callable[[int], float]]
