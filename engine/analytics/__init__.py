@@ -1,0 +1,1 @@
+"""Measures computed from projected cash flows: yields, spreads, IRR, pool statistics."""
