@@ -433,34 +433,38 @@ def irr_one(cf):
         rate [monthly decimal]: the root (CONVERGED), -1.0 (TOTAL_LOSS) or
         NaN; evaluations: NPV evaluations used; status: one of the constants.
     """
-    # one pass: first/last non-zero month, sign changes, weights and moments
-    first = -1
-    last = -1
+    # first and last non-zero months (trailing zeros are skipped without work)
+    last = cf.shape[0] - 1
+    while last >= 0 and cf[last] == 0.0:
+        last -= 1
+    if last < 0:
+        return math.nan, 0, NO_SIGN_CHANGE
+    first = 0
+    while cf[first] == 0.0:
+        first += 1
+    # one pass over them: sign changes, weights and moments of each sign
     changes = 0
-    prev = 0
+    prev = 1 if cf[first] > 0.0 else -1
     pos_sum = 0.0
     pos_m1 = 0.0
     pos_m2 = 0.0
     neg_sum = 0.0
     neg_m1 = 0.0
     neg_m2 = 0.0
-    for k in range(cf.shape[0]):
+    for k in range(first, last + 1):
         c = cf[k]
-        if c == 0.0:
-            continue
-        if first < 0:
-            first = k
-        last = k
-        s = 1 if c > 0.0 else -1
-        if prev != 0 and s != prev:
-            changes += 1
-        prev = s
         j = float(k - first)
-        if s > 0:
+        if c > 0.0:
+            if prev < 0:
+                changes += 1
+            prev = 1
             pos_sum += c
             pos_m1 += c * j
             pos_m2 += c * j * j
-        else:
+        elif c < 0.0:
+            if prev > 0:
+                changes += 1
+            prev = -1
             neg_sum -= c
             neg_m1 -= c * j
             neg_m2 -= c * j * j
