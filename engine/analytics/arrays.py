@@ -37,9 +37,12 @@ def cash_flow_matrix(values, name: str) -> tuple[np.ndarray, bool]:
     matrix = np.ascontiguousarray(arr.reshape(1, -1) if one_vector else arr)
     if matrix.shape[1] == 0:
         raise InputError(f"{name}: expected at least one month, got shape {arr.shape}")
-    bad = ~np.isfinite(matrix)
-    if bad.any():
-        i, k = np.argwhere(bad)[0]
+    # one pass, no temporary: the sum is finite when every element is (a sum
+    # that overflows is checked element by element)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = matrix.sum()
+    if not np.isfinite(total) and not np.isfinite(matrix).all():
+        i, k = np.argwhere(~np.isfinite(matrix))[0]
         where = f"[{k}]" if one_vector else f"[{i}, {k}]"
         raise InputError(f"{name}{where}: expected a finite number, got {matrix[i, k]}")
     return matrix, one_vector
