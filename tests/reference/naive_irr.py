@@ -16,9 +16,9 @@ import numpy as np
 
 CONVERGED, TOTAL_LOSS, NO_SIGN_CHANGE = "converged", "total_loss", "no_sign_change"
 
-# |u| from 1e-4 to 40 on each side of 0 (monthly rates from -1 + 4e-18 to e^13.8)
+# |u| from 1e-4 up, on each side of 0: monthly rates from -1 + 1e-304 to 1e6
 _GRID = np.concatenate(
-    [-np.geomspace(40.0, 1e-4, 1500), [0.0], np.geomspace(1e-4, math.log1p(1e6), 1200)]
+    [-np.geomspace(700.0, 1e-4, 1600), [0.0], np.geomspace(1e-4, math.log1p(1e6), 1200)]
 )
 
 
