@@ -274,7 +274,8 @@ def bid_by_outcome(cf, outcome_codes, outcome_yields, costs: float = 0.0, *, gro
     if codes.shape != (n,) or not np.issubdtype(codes.dtype, np.integer):
         raise InputError(f"outcome_codes: expected one integer code per path ({n},), got {codes.dtype} {codes.shape}")
     yields = _yield_of_each_code(codes, outcome_yields)
-    per_path_yield = np.vectorize(yields.__getitem__, otypes=[np.float64])(codes)
+    present, which = np.unique(codes, return_inverse=True)
+    per_path_yield = np.array([yields[int(c)] for c in present])[which]
     pv = np.atleast_1d(pv_at_yield(matrix, per_path_yield))
     mean, se, k = _mean_and_standard_error(pv, groups)
     parts = {}
