@@ -21,13 +21,20 @@ the speed ratio, our rate on that same subset, and the largest difference
 between the two solvers' monthly IRRs there.
 
 Targets on 2 cores: >= 300,000 vectors/s; >= 30 x pyxirr.
+
+``test_irr_cold_start``: a fresh interpreter imports ``engine.analytics.irr``
+and solves one matrix, with the Numba cache off (compilation) and on.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -37,6 +44,7 @@ import pyxirr
 from bench_data import THREADS  # bench/ is on sys.path (no __init__.py)
 from engine.analytics.irr import CONVERGED, irr
 
+REPO = Path(__file__).resolve().parents[1]
 N_VECTORS = 1_000_000
 CHUNK = 100_000
 MONTHS = 360
@@ -140,3 +148,34 @@ def test_irr_million_vectors(benchmark, set_threads, pyxirr_reference, threads):
     # sanity checks that the work was done, not performance assertions
     assert counts["not_converged"] == 0 and counts["converged"] > 0.99 * (N_VECTORS + CHUNK)
     assert pyxirr_reference["subset_max_abs_diff_monthly"] < 1e-9
+
+
+_COLD = """
+import json, time
+t0 = time.perf_counter()
+from engine.analytics.irr import irr
+t1 = time.perf_counter()
+irr([[-100.0, 110.0], [-100.0, 60.0]])
+t2 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "first_call_s": t2 - t1}))
+"""
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["cache-off", "cache-on"])
+def test_irr_cold_start(benchmark, cache):
+    """Wall time of a fresh ``python -c`` that imports the IRR module and
+    solves two vectors (cache-off: every kernel compiled)."""
+    env = {**os.environ, "ENGINE_NUMBA_CACHE": "1" if cache else "0"}
+    runs: list[dict] = []
+
+    def start():
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", _COLD], env=env, cwd=REPO, capture_output=True, text=True,
+                              timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        runs.append({**json.loads(proc.stdout.strip().splitlines()[-1]), "process_wall_s": time.perf_counter() - t0})
+
+    benchmark.group = "IRR cold start (fresh interpreter)"
+    benchmark.pedantic(start, rounds=2, iterations=1)
+    best = min(runs, key=lambda r: r["process_wall_s"])
+    benchmark.extra_info.update({f"best_{k}": round(v, 3) for k, v in best.items()}, numba_cache=cache)
