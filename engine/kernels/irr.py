@@ -433,10 +433,12 @@ def irr_one(cf):
         rate [monthly decimal]: the root (CONVERGED), -1.0 (TOTAL_LOSS) or
         NaN; evaluations: NPV evaluations used; status: one of the constants.
     """
-    # first and last non-zero months (trailing zeros are skipped without work)
-    last = cf.shape[0] - 1
-    while last >= 0 and cf[last] == 0.0:
-        last -= 1
+    # last non-zero month: a forward, branch-free pass streams from memory
+    # faster than a backward search through trailing zeros
+    last = -1
+    for k in range(cf.shape[0]):
+        if cf[k] != 0.0:
+            last = k
     if last < 0:
         return math.nan, 0, NO_SIGN_CHANGE
     first = 0
