@@ -32,7 +32,9 @@ def cash_flow_matrix(values, name: str) -> tuple[np.ndarray, bool]:
     except (TypeError, ValueError):
         raise InputError(f"{name}: expected an array of numbers, got {type(values).__name__}") from None
     if arr.ndim not in (1, 2):
-        raise InputError(f"{name}: expected one vector (months,) or a 2-D array (vectors, months), got shape {arr.shape}")
+        raise InputError(
+            f"{name}: expected one vector (months,) or a 2-D array (vectors, months), got shape {arr.shape}"
+        )
     one_vector = arr.ndim == 1
     matrix = np.ascontiguousarray(arr.reshape(1, -1) if one_vector else arr)
     if matrix.shape[1] == 0:

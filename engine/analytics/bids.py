@@ -373,7 +373,9 @@ def quantile_ranks(n_paths: int, p: float, level: float) -> tuple[int, int, floa
     return low, high, float(cover_hi - cover_lo)
 
 
-def bid_at_confidence(cf, hurdle: float, confidence: float, costs: float = 0.0, *, ci_level: float = 0.95) -> ConfidenceBid:
+def bid_at_confidence(
+    cf, hurdle: float, confidence: float, costs: float = 0.0, *, ci_level: float = 0.95
+) -> ConfidenceBid:
     """Bid (c): the highest price at which a share ``confidence`` of paths earn the hurdle.
 
     Parameters

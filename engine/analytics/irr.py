@@ -205,7 +205,8 @@ def irr_distribution(annual_irr, statuses, hurdle: float, *, cash_flows=None) ->
     st = np.asarray(statuses)
     if irr_arr.ndim != 1 or st.shape != irr_arr.shape:
         raise InputError(
-            f"annual_irr, statuses: expected two 1-D arrays of the same length, got shapes {irr_arr.shape} and {st.shape}"
+            "annual_irr, statuses: expected two 1-D arrays of the same length, "
+            f"got shapes {irr_arr.shape} and {st.shape}"
         )
     known = np.isin(st, list(STATUS_NAMES))
     if not known.all():
