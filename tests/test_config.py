@@ -432,3 +432,23 @@ def test_low_level_api_errors_name_the_full_key(assumptions, path):
     with pytest.raises(ConfigError) as e:
         project_cashflows(rows, assumptions)
     assert str(e.value).startswith(f"{path}: "), str(e.value)
+
+
+# --------------------------------------------------------------------------
+# output and execution keys
+
+
+def test_quantiles_written_as_percents_are_refused_up_front(tiny_config):
+    """Checked when the config loads, not after the whole simulation has run."""
+    tiny_config["output"] = {"quantiles": [5, 50, 95]}
+    lines = config_error(tiny_config).splitlines()
+    assert [line.split(":")[0] for line in lines] == [f"output.quantiles[{i}]" for i in range(3)]
+    assert "got 5 (a percent? write 0.05)" in lines[0]
+    assert "write 0.95" in lines[2]
+
+
+@pytest.mark.parametrize("bad", [[], [0.5, float("nan")], [-0.1]])
+def test_quantiles_need_decimals_in_the_unit_interval(tiny_config, bad):
+    tiny_config["output"] = {"quantiles": bad}
+    assert config_error(tiny_config).startswith("output.quantiles")
+

@@ -14,11 +14,11 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .assumptions import Assumptions, Valuation
 from .economy import Economy
-from .fields import FilePath, FileRef, Frozen
+from .fields import FilePath, FileRef, Fraction, Frozen
 from .state_model import StateModel
 
 # the default horizon of the state model covers every scheduled maturity plus
@@ -47,7 +47,16 @@ class Simulation(Frozen):
 class Output(Frozen):
     dir: Path | None = Field(default=None, description="default: out/<name>, relative to the current directory")
     loans: bool = Field(default=False, description="write loans.parquet (outcome probabilities per loan)")
-    quantiles: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
+    quantiles: tuple[Fraction, ...] = Field(
+        default=(0.05, 0.25, 0.5, 0.75, 0.95), description="across-path quantiles, decimals in [0, 1]"
+    )
+
+    @field_validator("quantiles")
+    @classmethod
+    def _some_quantiles(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if not v:  # a validator, not min_length: pydantic would also report a list of bad items as empty
+            raise ValueError("expected at least one quantile, e.g. [0.05, 0.5, 0.95]")
+        return v
 
 
 class InlineLoan(BaseModel):
