@@ -452,3 +452,14 @@ def test_quantiles_need_decimals_in_the_unit_interval(tiny_config, bad):
     tiny_config["output"] = {"quantiles": bad}
     assert config_error(tiny_config).startswith("output.quantiles")
 
+
+def test_execution_only_keys_stay_out_of_the_hash(tiny_config):
+    """simulation.chunk_paths never changes a number, so it never changes the
+    hash; it is still recorded in the resolved config."""
+    tiny_config["model"] = "state"
+    tiny_config["assumptions"] = {"prepay": {"model": "cpr", "rate": 0.06}}
+    base = load_config(tiny_config)
+    other = load_config(tiny_config, ["simulation.chunk_paths=7"])
+    assert other.hash() == base.hash()
+    assert other.to_dict()["simulation"]["chunk_paths"] == 7
+    assert load_config(tiny_config, ["simulation.seed=7"]).hash() != base.hash()

@@ -28,9 +28,9 @@ MAX_DEFAULT_HORIZON_MONTHS = 720
 # where a run writes when neither `output.dir` nor `--out` is given
 DEFAULT_OUTPUT_ROOT = Path("out")
 
-# keys that choose how a run executes but never change its numbers; they are
-# left out of the config hash
-EXECUTION_ONLY_KEYS = ()
+# keys that choose how a run executes but never change its numbers (dotted
+# paths); they are left out of the config hash and kept in run.json's config
+EXECUTION_ONLY_KEYS = ("simulation.chunk_paths",)
 
 
 class Simulation(Frozen):
@@ -128,8 +128,17 @@ class Config(Frozen):
     def hash(self) -> str:
         """sha256 of the resolved config (stable key order). Files are named by
         their file name only, so the hash does not depend on where the project
-        is checked out; ``run.json`` records the tape's own sha256 beside it."""
+        is checked out; ``run.json`` records the tape's own sha256 beside it.
+        Keys in :data:`EXECUTION_ONLY_KEYS` (chunk sizes) are left out: they
+        never change a number, so they never change the hash."""
         data = map_files(self, lambda p: Path(p.name)).to_dict()
+        for key in EXECUTION_ONLY_KEYS:
+            *parents, leaf = key.split(".")
+            node = data
+            for part in parents:
+                node = node.get(part, {}) if isinstance(node, dict) else {}
+            if isinstance(node, dict):
+                node.pop(leaf, None)
         blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
