@@ -209,3 +209,33 @@ def test_bad_inline_hpi_scenario_names_its_key():
     with pytest.raises(InputError) as e:
         engine.run(cfg)
     assert "economy.hpi.scenario" in str(e.value), str(e.value)
+
+
+# --------------------------------------------------------------------------
+# sane upper bounds on amounts and costs
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("state_model.reo.holding_cost_monthly", "1e15"),
+        ("state_model.reo.holding_cost_monthly", ".inf"),
+        ("state_model.foreclosure.legal_cost_monthly", "2e7"),
+        ("state_model.deed_in_lieu.cost", "1e12"),
+    ],
+)
+def test_costs_above_the_cap_are_refused_naming_the_cap(key, value):
+    with pytest.raises(ConfigError) as info:
+        load_config(REPO / "configs" / "npl_pool.yaml", [f"{key}={value}"])
+    line = str(info.value).split(": ", 1)[1]
+    assert line.startswith(f"{key}: "), line
+    assert "1e+07" in line or "1e7" in line or "finite" in line, line
+
+
+@pytest.mark.parametrize(
+    "key", ["economy.hpi.correlation", "state_model.multipliers.fico_roll", "state_model.reo.holding_cost_monthly"]
+)
+def test_nan_and_infinity_are_refused_in_every_number(key):
+    for value in (".nan", ".inf", "-.inf"):
+        with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+            load_config(REPO / "configs" / "npl_pool.yaml", [f"{key}={value}"])

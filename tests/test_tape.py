@@ -320,3 +320,26 @@ def test_sample_tape_is_valid(tmp_path):
     loans = read_tape(path)
     assert loans.n == 50 and (loans.servicing_fee <= loans.note_rate).all()
     assert (loans.original_term >= loans.age + loans.remaining_term).all()
+
+
+# --------------------------------------------------------------------------
+# sane upper bounds: amounts are finite and at most MAX_LOAN_AMOUNT per loan
+
+
+@pytest.mark.parametrize(
+    "column", ["balance", "original_balance", "property_value", "deferred_balance", "arrears", "escrow_advances"]
+)
+def test_amounts_above_the_cap_are_refused_naming_the_cap(column):
+    base = {"balance": [100_000.0, 200_000.0, 50_000.0]}
+    values = list(base.get(column, [1_000.0, 2_000.0, 3_000.0]))
+    values[1] = 1e308
+    if column == "original_balance":
+        values = [100_000.0, 1e308, 50_000.0]
+    msg = tape_error(**{column: values})
+    assert "'B2'" in msg and f"column {column}" in msg and "1e+308" in msg
+    assert "1e+10" in msg, msg
+
+
+def test_a_balance_at_the_cap_is_accepted():
+    loans = loans_from_table(pa.table(columns(balance=[1e10, 1.0, 2.0])))
+    assert loans.balance[0] == 1e10

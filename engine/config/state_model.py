@@ -11,7 +11,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ..errors import ConfigError
 from ..inputs.timelines import OVERRIDE_KEY, REO_MARKETING_MONTHS, validate_overrides
-from .fields import AnnualRate, Fraction, Frozen
+from .fields import AnnualRate, Cost, Fraction, Frozen
 
 # property value = balance / ASSUMED_LTV when the tape gives neither a value nor an LTV
 ASSUMED_LTV = 0.80
@@ -129,7 +129,7 @@ class Foreclosure(Frozen):
     default_months: int | None = Field(
         default=None, ge=0, le=240, description="loans with no state on the tape (default: national average)"
     )
-    legal_cost_monthly: float = Field(default=300.0, ge=0, description="[currency per loan-month]")
+    legal_cost_monthly: Cost = Field(default=300.0, description="[currency per loan-month], at most 1e7")
 
     @field_validator("timeline_months")
     @classmethod
@@ -146,7 +146,7 @@ class Foreclosure(Frozen):
 
 class Reo(Frozen):
     months: int = Field(default=REO_MARKETING_MONTHS, ge=0, le=120, description="REO marketing time (engine.inputs.timelines)")
-    holding_cost_monthly: float = Field(default=250.0, ge=0, description="[currency per loan-month]")
+    holding_cost_monthly: Cost = Field(default=250.0, description="[currency per loan-month], at most 1e7")
     selling_cost: Fraction = 0.08  # commission ~5-6% plus closing costs
     # distressed-sale discount to the tape's market value: Campbell, Giglio &
     # Pathak (AER 2011) find foreclosed homes sell ~27% lower, part of it condition
@@ -154,7 +154,7 @@ class Reo(Frozen):
 
 
 class DeedInLieu(Frozen):
-    cost: float = Field(default=3000.0, ge=0, description="cash for keys and transfer [currency per loan]")
+    cost: Cost = Field(default=3000.0, description="cash for keys and transfer [currency per loan], at most 1e7")
 
 
 class Advances(Frozen):

@@ -7,7 +7,7 @@ decimals (30/360), terms and ages in months.
 column             required  default / meaning
 =================  ========  =========================================================
 loan_id            yes       unique id (text)
-balance            yes       current principal balance, > 0
+balance            yes       current principal balance, > 0 and <= 1e10
 note_rate          yes       gross note rate, annual decimal in [0, 1)
 remaining_term     yes       months to scheduled maturity, whole number >= 1
 age                no        0; months since origination (drives PSA/SDA ramps)
@@ -29,7 +29,9 @@ escrow_advances    no        0; taxes and insurance advanced, owed by the borrow
 Other columns are carried along untouched and ignored. Any null in a used
 column, a negative or zero balance, a term of 0, a rate that looks like a
 percent, or a duplicate ``loan_id`` is a :class:`~engine.errors.TapeError`
-naming the file, the loan and the column.
+naming the file, the loan and the column. Every amount (balances, property
+value, deferred balance, arrears, escrow advances) is finite and at most
+``MAX_LOAN_AMOUNT`` (1e10 currency units) per loan.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..config.fields import percent_hint
+from ..config.fields import MAX_LOAN_AMOUNT, percent_hint
 from ..errors import TapeError
 
 STATUSES = ("current", "dq30", "dq60", "dq90+", "foreclosure", "reo")
@@ -254,7 +256,8 @@ def loans_from_table(table: pa.Table, source: str = "tape") -> Loans:
         raise TapeError(f"{source}: duplicate loan_id {str(dup)!r} (rows {', '.join(map(str, rows))})")
 
     balance = numeric("balance", None)
-    fail_first(~np.isfinite(balance) | (balance <= 0), "balance", balance, "a positive balance")
+    cap = f"at most {MAX_LOAN_AMOUNT:g}"
+    fail_first(~np.isfinite(balance) | (balance <= 0) | (balance > MAX_LOAN_AMOUNT), "balance", balance, f"a positive balance, {cap}")
     note_rate = numeric("note_rate", None)
     fail_first(
         ~np.isfinite(note_rate) | (note_rate < 0) | (note_rate >= 1),
@@ -276,7 +279,9 @@ def loans_from_table(table: pa.Table, source: str = "tape") -> Loans:
     fail_first(orig_term < age + term, "original_term", orig_term_raw, "at least age + remaining_term")
     orig_bal = numeric("original_balance", None)
     orig_bal = np.where(np.isnan(orig_bal), balance, orig_bal)
-    fail_first(orig_bal <= 0, "original_balance", orig_bal, "a positive balance")
+    fail_first(
+        ~np.isfinite(orig_bal) | (orig_bal <= 0) | (orig_bal > MAX_LOAN_AMOUNT), "original_balance", orig_bal, f"a positive balance, {cap}"
+    )
 
     status_text = text("status", "current")
     status = np.full(n, -1, dtype=np.int8)
@@ -285,7 +290,9 @@ def loans_from_table(table: pa.Table, source: str = "tape") -> Loans:
     fail_first(status < 0, "status", status_text, f"one of {', '.join(STATUSES)}")
     behind = whole("payments_behind", numeric("payments_behind", 0.0), 0, 720)
     pv = numeric("property_value", np.nan)
-    fail_first(np.isfinite(pv) & (pv <= 0), "property_value", pv, "a positive value (or empty if unknown)")
+    fail_first(
+        (pv <= 0) | (pv > MAX_LOAN_AMOUNT) | np.isinf(pv), "property_value", pv, f"a positive value, {cap} (or empty if unknown)"
+    )
     lien = whole("lien", numeric("lien", 1.0), 1, 2)
     fico = numeric("fico", np.nan)
     fail_first(np.isfinite(fico) & ((fico < 300) | (fico > 850)), "fico", fico, "a score in [300, 850]")
@@ -296,7 +303,7 @@ def loans_from_table(table: pa.Table, source: str = "tape") -> Loans:
     money = {}
     for name in ("deferred_balance", "arrears", "escrow_advances"):
         values = numeric(name, 0.0)
-        fail_first(~np.isfinite(values) | (values < 0), name, values, "a non-negative amount")
+        fail_first(~np.isfinite(values) | (values < 0) | (values > MAX_LOAN_AMOUNT), name, values, f"a non-negative amount, {cap}")
         money[name] = values
     state = text("state", "")
     state = np.array([s.strip().upper() for s in state], dtype=object)
