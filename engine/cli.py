@@ -2,7 +2,8 @@
 
 ``main(argv) -> int`` is separate from the parser so tests call it directly.
 Exit codes: 0 success, 2 bad input (one line per problem on stderr, no
-traceback). Anything else is a bug and keeps its traceback.
+traceback), 130 interrupted (Ctrl-C; one line, the output folder keeps a
+complete run). Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def _run(args) -> int:
         ) as bar:
             task = bar.add_task("paths", total=None)
             result = run(args.config, args.overrides, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    args.writing = True
     paths = result.write(args.out)
     if not args.quiet:
         _report(result, paths)
@@ -110,6 +112,13 @@ def main(argv: list[str] | None = None) -> int:
         for line in str(e).splitlines():
             print(f"error: {line}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if getattr(args, "writing", False):
+            what = "while writing; the output folder holds the previous run or this one, complete"
+        else:
+            what = "before writing; the output folder was not changed"
+        print(f"error: interrupted (Ctrl-C) {what}", file=sys.stderr)
+        return 130
     return 2
 
 

@@ -297,3 +297,54 @@ def test_unwritable_output_folder_is_a_one_line_error(capsys, tmp_path):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "cannot write outputs" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------
+# a tape given as the config; Ctrl-C
+
+
+@pytest.mark.parametrize("tape", ["configs/data/sample_pool.parquet", "tape.csv"])
+def test_a_tape_given_as_the_config_says_so(tape, tmp_path, capsys):
+    path = REPO / tape
+    if tape == "tape.csv":
+        path = tmp_path / tape
+        path.write_text("loan_id,balance,note_rate,remaining_term\nA,100,0.06,360\n")
+    assert run_cli(path, "--out", tmp_path / "o") == 2
+    assert_one_error_line(capsys, path.name, "loan tape, not a config", "tape:")
+
+
+def test_a_binary_file_given_as_the_config_is_one_line(tmp_path, capsys):
+    path = tmp_path / "c.yaml"
+    path.write_bytes(b"\x00\xc0\xff binary")
+    assert run_cli(path, "--out", tmp_path / "o") == 2
+    assert_one_error_line(capsys, "c.yaml", "not a text file")
+
+
+def test_ctrl_c_is_one_line_and_exit_130(tiny_yaml, out_dir, monkeypatch, capsys):
+    import engine.api
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine.api, "run", interrupted)
+    assert run_cli(tiny_yaml, "--out", out_dir) == 130
+    assert_one_error_line(capsys, "interrupted")
+    assert not out_dir.exists()
+
+
+def test_ctrl_c_while_writing_keeps_the_previous_run(tiny_yaml, out_dir, monkeypatch, capsys):
+    assert run_cli(tiny_yaml, "--out", out_dir) == 0
+    before = listing(out_dir)
+    real = pq.write_table
+    calls = {"n": 0}
+
+    def interrupted(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pq, "write_table", interrupted)
+    assert run_cli(tiny_yaml, "--out", out_dir, "--set", "assumptions.prepay.speed=400") == 130
+    assert_one_error_line(capsys, "interrupted")
+    assert listing(out_dir) == before

@@ -103,6 +103,21 @@ def apply_overrides(data: dict, overrides: list[str] | tuple[str, ...]) -> dict:
     return data
 
 
+_TAPE_SUFFIXES = (".parquet", ".pq", ".csv", ".csv.gz", ".csv.bz2")
+
+
+def _looks_like_a_tape(path: Path) -> bool:
+    """A Parquet or CSV file given where a config belongs (by suffix, or by
+    Parquet's magic bytes)."""
+    if path.name.lower().endswith(_TAPE_SUFFIXES):
+        return True
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"PAR1"
+    except OSError:
+        return False
+
+
 def load_config(
     source: str | Path | dict | Config,
     overrides: list[str] | tuple[str, ...] = (),
@@ -129,12 +144,21 @@ def load_config(
     if isinstance(source, (str, Path)):
         path = Path(source)
         label = f"{path}: "
+        if _looks_like_a_tape(path):
+            raise ConfigError(
+                f"{path}: this is a loan tape, not a config; name it under `tape:` in a YAML config "
+                "(see configs/pool.yaml)"
+            )
         try:
-            text = path.read_text()
+            text = path.read_bytes().decode("utf-8")
         except FileNotFoundError:
             raise ConfigError(f"{path}: config file not found") from None
+        except IsADirectoryError:
+            raise ConfigError(f"{path}: is a folder, expected a YAML config file") from None
         except OSError as e:
             raise ConfigError(f"{path}: cannot read config ({e.strerror})") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: not a text file, expected a YAML config") from None
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as e:
