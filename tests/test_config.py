@@ -463,3 +463,24 @@ def test_execution_only_keys_stay_out_of_the_hash(tiny_config):
     assert other.hash() == base.hash()
     assert other.to_dict()["simulation"]["chunk_paths"] == 7
     assert load_config(tiny_config, ["simulation.seed=7"]).hash() != base.hash()
+
+
+def test_binary_yaml_in_an_inline_loan_is_refused_up_front(tmp_path):
+    """A !!binary value used to run to the end and fail in Config.hash() when
+    the outputs were written, losing the results."""
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "name: x\n"
+        "loans:\n"
+        "  - {loan_id: A, balance: 100.0, note_rate: 0.06, remaining_term: 12}\n"
+        "  - {loan_id: B, balance: 100.0, note_rate: 0.06, remaining_term: 12, photo: !!binary /9j/4AAQ}\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == f"{path}: loans[1].photo: expected one value (a number, text, a date or empty), got binary data"
+
+
+def test_inline_loan_extra_values_that_hash_are_accepted(tiny_config):
+    tiny_config["loans"][0].update({"servicer": "X", "boarded": "2024-01-31", "flag": True, "code": 10**30, "note": None})
+    cfg = load_config(tiny_config)
+    assert len(cfg.hash()) == 64

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Literal
 
@@ -60,10 +61,24 @@ class Output(Frozen):
 
 
 class InlineLoan(BaseModel):
-    """A tape row written in the config; columns are checked with the tape rules."""
+    """A tape row written in the config; columns are checked with the tape rules.
+
+    Every value is one cell: a number, text, true/false, a date or empty
+    (null). Anything else (YAML ``!!binary``, a list, a mapping) is refused
+    here, before the run, because the config could not be recorded in
+    ``run.json`` or hashed."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
     loan_id: str | int
+
+    @model_validator(mode="after")
+    def _cells(self) -> "InlineLoan":
+        for key, value in (self.model_extra or {}).items():
+            if value is None or isinstance(value, (str, int, float, bool, date)):
+                continue
+            got = "binary data" if isinstance(value, (bytes, bytearray)) else f"a {type(value).__name__}"
+            raise ValueError(f"{key}: expected one value (a number, text, a date or empty), got {got}")
+        return self
 
 
 class Config(Frozen):
