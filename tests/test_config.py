@@ -401,9 +401,9 @@ def test_state_model_keys_need_model_state(tiny_config):
 
 def test_state_model_rejects_standard_default_assumptions(tiny_config):
     tiny_config["model"] = "state"
-    msg = config_error(tiny_config)  # tiny_config carries assumptions.default and loss
-    assert_names(msg, "assumptions.default")
-    assert "state_model" in msg
+    lines = config_error(tiny_config).splitlines()  # tiny_config carries assumptions.default and loss
+    assert [line.split(":")[0] for line in lines] == ["assumptions.default", "assumptions.loss"]
+    assert all("state_model" in line for line in lines)
 
 
 @pytest.mark.parametrize("model", ["standard", "state"])
@@ -484,3 +484,27 @@ def test_inline_loan_extra_values_that_hash_are_accepted(tiny_config):
     tiny_config["loans"][0].update({"servicer": "X", "boarded": "2024-01-31", "flag": True, "code": 10**30, "note": None})
     cfg = load_config(tiny_config)
     assert len(cfg.hash()) == 64
+
+
+@pytest.mark.parametrize(
+    "overrides, expected, hidden",
+    [
+        (
+            ["assumptions.prepay.model=turnover"],
+            "assumptions.prepay.model: 'turnover' needs the state model (model: state), "
+            "the standard model takes psa, cpr, smm, vector or none",
+            "assumptions.prepay.speed",
+        ),
+        (["simulation.paths=-1"], "simulation: only used by the state model (add `model: state`)", "simulation.paths"),
+        (["model=state", "assumptions.default.speed=-5"], "assumptions.default: not used by the state model",
+         "assumptions.default.speed"),
+    ],
+)
+def test_a_key_of_the_other_model_says_so_even_when_its_values_are_wrong(pool_yaml, overrides, expected, hidden):
+    """`--set assumptions.prepay.model=turnover` on the standard pool used to
+    report `assumptions.prepay.speed: unknown key` instead of the real problem."""
+    with pytest.raises(ConfigError) as info:
+        load_config(pool_yaml, overrides)
+    lines = [line.removeprefix(f"{pool_yaml}: ") for line in str(info.value).splitlines()]
+    assert any(line.startswith(expected) for line in lines), lines
+    assert not any(line.startswith(hidden) for line in lines), lines

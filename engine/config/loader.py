@@ -18,16 +18,25 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import ConfigError
-from .schema import Config, map_files
+from .schema import Config, map_files, raw_model_conflicts
 
 _RELATIVE_KEY = re.compile(r"^(\[\d+\]|[A-Za-z_][\w.]*(\[\d+\])?)$")
 
 
-def format_errors(err: ValidationError, data: Any, source: str, prefix: str = "") -> str:
+def format_errors(
+    err: ValidationError, data: Any, source: str, prefix: str = "", replace: dict[str, str] | None = None
+) -> str:
     """One line per error: ``<source><key path>: <what was expected>[, got <value>]``.
-    ``prefix`` is the key path of ``data`` when it is part of a larger config."""
-    lines = []
+    ``prefix`` is the key path of ``data`` when it is part of a larger config.
+    ``replace`` maps a key path to the one message that stands for every error
+    at or below it (a block that belongs to the other model)."""
+    lines = [f"{source}{key}: {message}" for key, message in (replace or {}).items()]
+    # a replaced key path covers its parent block's errors too (prepay.model covers prepay.*)
+    covered = tuple(k.rsplit(".", 1)[0] if k.endswith(".model") else k for k in (replace or {}))
     for e in err.errors():
+        where = ".".join(p for p in (prefix, readable_path(e["loc"], data)) if p)
+        if any(where == c or where.startswith(c + ".") or where.startswith(c + "[") for c in covered):
+            continue
         path = ".".join(p for p in (prefix, readable_path(e["loc"], data)) if p)
         if e["type"] == "value_error":
             msg = str(e.get("ctx", {}).get("error", e["msg"]))
@@ -57,7 +66,7 @@ def format_errors(err: ValidationError, data: Any, source: str, prefix: str = ""
             if not isinstance(shown, (dict, list)):
                 got = f", got {shown!r}"
         lines.append(f"{source}{path or '<config>'}: {msg}{got}")
-    return "\n".join(lines)
+    return "\n".join(dict.fromkeys(lines))  # a conflict may also come from the validator
 
 
 def readable_path(loc: tuple, data: Any) -> str:
@@ -176,6 +185,6 @@ def load_config(
     try:
         cfg = Config.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(format_errors(err, data, label)) from None
+        raise ConfigError(format_errors(err, data, label, replace=raw_model_conflicts(data))) from None
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     return map_files(cfg, lambda p: p if p.is_absolute() else base / p)

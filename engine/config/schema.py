@@ -109,22 +109,15 @@ class Config(Frozen):
 
     @model_validator(mode="after")
     def _tape_or_loans(self) -> "Config":
-        if self.model == "standard":
-            for key in ("simulation", "economy", "state_model"):
-                if key in self.model_fields_set:
-                    raise ValueError(f"{key}: only used by the state model (add `model: state`)")
-        else:
-            for key in ("default", "loss"):
-                if key in self.assumptions.model_fields_set:
-                    raise ValueError(
-                        f"assumptions.{key}: not used by the state model, whose defaults and losses "
-                        "come from state_model (delinquency, foreclosure, reo, liquidation)"
-                    )
-        if self.model == "standard" and self.assumptions.prepay.model == "turnover":
-            raise ValueError(
-                "assumptions.prepay.model: 'turnover' needs the state model (model: state), "
-                "the standard model takes psa, cpr, smm, vector or none"
-            )
+        conflicts = model_conflicts(
+            self.model,
+            set(self.model_fields_set),
+            set(self.assumptions.model_fields_set),
+            self.assumptions.prepay.model,
+        )
+        if conflicts:
+            key, message = next(iter(conflicts.items()))
+            raise ValueError(f"{key}: {message}")
         if (self.tape is None) == (self.loans is None):
             raise ValueError("give exactly one of `tape` (a file) or `loans` (inline rows)")
         if self.loans is not None and len(self.loans) == 0:
@@ -166,6 +159,43 @@ class Config(Frozen):
         found: list[Path] = []
         map_files(self, lambda p: found.append(p) or p)
         return found
+
+
+def model_conflicts(model: Any, keys: set, assumption_keys: set, prepay_model: Any) -> dict[str, str]:
+    """Keys that belong to the other cash-flow model: key path -> message.
+
+    Checked on the validated config and, when validation fails, on the raw
+    data (:func:`engine.config.loader.load_config`), where such a message
+    replaces the errors found inside that key: a turnover block under the
+    standard model is one problem, not an unknown key per parameter."""
+    found: dict[str, str] = {}
+    if model == "state":
+        for key in ("default", "loss"):
+            if key in assumption_keys:
+                found[f"assumptions.{key}"] = (
+                    "not used by the state model, whose defaults and losses "
+                    "come from state_model (delinquency, foreclosure, reo, liquidation)"
+                )
+    else:
+        for key in ("simulation", "economy", "state_model"):
+            if key in keys:
+                found[key] = "only used by the state model (add `model: state`)"
+        if prepay_model == "turnover":
+            found["assumptions.prepay.model"] = (
+                "'turnover' needs the state model (model: state), the standard model takes psa, cpr, smm, vector or none"
+            )
+    return found
+
+
+def raw_model_conflicts(data: Any) -> dict[str, str]:
+    """:func:`model_conflicts` of unvalidated config data (a dict from YAML)."""
+    if not isinstance(data, dict):
+        return {}
+    assumptions = data.get("assumptions")
+    assumptions = assumptions if isinstance(assumptions, dict) else {}
+    prepay = assumptions.get("prepay")
+    prepay_model = prepay.get("model") if isinstance(prepay, dict) else None
+    return model_conflicts(data.get("model", "standard"), set(data), set(assumptions), prepay_model)
 
 
 def map_files(model: BaseModel, fn: Callable[[Path], Path]) -> Any:
