@@ -348,3 +348,30 @@ def test_ctrl_c_while_writing_keeps_the_previous_run(tiny_yaml, out_dir, monkeyp
     assert run_cli(tiny_yaml, "--out", out_dir, "--set", "assumptions.prepay.speed=400") == 130
     assert_one_error_line(capsys, "interrupted")
     assert listing(out_dir) == before
+
+
+# --------------------------------------------------------------------------
+# every problem: config errors do not hide tape errors
+
+
+def test_config_errors_do_not_hide_tape_errors(tmp_path, capsys):
+    (tmp_path / "t.csv").write_text("loan_id,balance,note_rate,remaining_term\nA,100,6.5,360\nB,-1,0.06,360\n")
+    path = tmp_path / "c.yaml"
+    path.write_text("name: x\ntape: t.csv\nassumptions: {prepay: {model: cpr, rate: 6}}\n")
+    assert run_cli(path, "--out", tmp_path / "o") == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        f"error: {path}: assumptions.prepay.rate: expected a decimal in [0, 1), got 6 (a percent? write 0.06)",
+        f"error: {tmp_path / 't.csv'}: loan 'B' (row 2): column balance: expected a positive balance, at most 1e+10, got -1",
+        f"error: {tmp_path / 't.csv'}: loan 'A' (row 1): column note_rate: expected an annual decimal in [0, 1), got 6.5 (a percent? write 0.065)",
+    ]
+
+
+def test_config_errors_do_not_hide_inline_loan_errors(tiny_config, tmp_path, capsys):
+    tiny_config["valuation"] = {"price": 0.99}
+    tiny_config["loans"][2]["note_rate"] = 4.25
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(tiny_config))
+    assert run_cli(path, "--out", tmp_path / "o") == 2
+    err = capsys.readouterr().err
+    assert "valuation.price" in err and "loan 'L3' (row 3): column note_rate" in err

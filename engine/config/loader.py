@@ -182,9 +182,25 @@ def load_config(
     if not isinstance(data, dict):
         raise ConfigError(f"{label}expected a mapping of keys at the top level")
     data = apply_overrides(data, overrides)
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
     try:
         cfg = Config.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(format_errors(err, data, label, replace=raw_model_conflicts(data))) from None
-    base = Path(base_dir) if base_dir is not None else Path.cwd()
+        message = format_errors(err, data, label, replace=raw_model_conflicts(data))
+        raise ConfigError(message, loans=_named_loans(data, err, base)) from None
     return map_files(cfg, lambda p: p if p.is_absolute() else base / p)
+
+
+def _named_loans(data: dict, err: ValidationError, base: Path) -> Path | list | None:
+    """The tape path (resolved) or inline rows an invalid config names, unless
+    the config's own errors are about them."""
+    broken = {e["loc"][0] for e in err.errors() if e["loc"]}
+    tape, rows = data.get("tape"), data.get("loans")
+    if "tape" in broken or "loans" in broken or (tape is None) == (rows is None):
+        return None
+    if isinstance(tape, str) and tape.strip():
+        path = Path(tape)
+        return path if path.is_absolute() else base / path
+    if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows):
+        return rows
+    return None
