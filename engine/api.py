@@ -74,8 +74,11 @@ class RunResult:
         }
 
     def write(self, out_dir: str | Path | None = None) -> list[Path]:
-        """Write every table as ``<name>.parquet`` and ``run.json`` atomically
-        to ``out_dir`` (default: the config's ``output.dir``, else ``out/<name>``)."""
+        """Write every table as ``<name>.parquet`` and ``run.json`` into
+        ``out_dir`` (default: the config's ``output.dir``, else ``out/<name>``),
+        replacing the run it held as one atomic step
+        (:mod:`engine.output.writer`). Raises :class:`engine.errors.OutputError`
+        naming the folder when it cannot be written."""
         target = out_dir if out_dir is not None else self.config.output_dir()
         meta = {
             "engine.version": __version__,

@@ -187,9 +187,8 @@ def test_set_override_changes_the_output(pool_run, tmp_path):
 
 
 # --------------------------------------------------------------------------
-# atomic writes (engine/output.py): files are staged in a hidden folder and
-# moved into place only when all are written; run.json goes last, so a folder
-# with a run.json whose hash matches the Parquet metadata holds one complete run
+# atomic writes (engine/output/writer.py; the kill tests are in test_writer.py):
+# the run is staged in a hidden sibling folder and swapped in as a whole
 
 
 def fail_on_call(monkeypatch, module, name, n_fail):
@@ -207,47 +206,39 @@ def fail_on_call(monkeypatch, module, name, n_fail):
     return calls
 
 
-def test_failed_write_into_an_empty_folder_leaves_nothing(tiny_yaml, out_dir, monkeypatch):
-    path, out = tiny_yaml, out_dir
+def test_a_full_disk_is_one_line_naming_the_folder_and_leaves_nothing(tiny_yaml, out_dir, monkeypatch, capsys):
     calls = fail_on_call(monkeypatch, pq, "write_table", 2)
-    # an I/O failure is not a user error: it propagates (with its traceback)
-    with pytest.raises(OSError, match="simulated"):
-        run_cli(path, "--out", out)
+    assert run_cli(tiny_yaml, "--out", out_dir) == 2
+    assert_one_error_line(capsys, str(out_dir), "cannot write outputs", "No space left on device")
     assert calls["n"] == 2
-    assert listing(out) == {}
+    assert listing(out_dir) == {}
+    assert not [p for p in out_dir.parent.iterdir() if p.name.startswith(".")]  # no staging left beside it
 
 
-def test_failed_write_leaves_the_previous_run_intact(tiny_yaml, out_dir, monkeypatch):
-    path, out = tiny_yaml, out_dir
-    assert run_cli(path, "--out", out) == 0
-    before = listing(out)
+def test_a_full_disk_leaves_the_previous_run_intact(tiny_yaml, out_dir, monkeypatch, capsys):
+    assert run_cli(tiny_yaml, "--out", out_dir) == 0
+    before = listing(out_dir)
     assert set(before) == OUTPUT_FILES
 
     fail_on_call(monkeypatch, pq, "write_table", 2)
-    with pytest.raises(OSError, match="simulated"):
-        run_cli(path, "--out", out, "--set", "assumptions.prepay.speed=400")
-    assert listing(out) == before  # same names, same bytes, no staging folder
+    assert run_cli(tiny_yaml, "--out", out_dir, "--set", "assumptions.prepay.speed=400") == 2
+    assert_one_error_line(capsys, str(out_dir), "No space left on device")
+    assert listing(out_dir) == before  # same names, same bytes, no staging folder
 
 
-def test_failure_while_moving_files_never_looks_complete(tiny_yaml, out_dir, monkeypatch):
-    """A failure between the moves cannot keep the old files intact; what
-    output.py guarantees then is that the folder no longer vouches for a run:
-    run.json is gone (or matches every Parquet file)."""
-    path, out = tiny_yaml, out_dir
-    assert run_cli(path, "--out", out) == 0
+def test_a_failed_swap_keeps_the_previous_run(tiny_yaml, out_dir, monkeypatch, capsys):
+    assert run_cli(tiny_yaml, "--out", out_dir) == 0
+    before = listing(out_dir)
 
-    import engine.output.writer
+    import engine.output.writer as writer
 
-    fail_on_call(monkeypatch, engine.output.writer.os, "replace", 2)
-    with pytest.raises(OSError, match="simulated"):
-        run_cli(path, "--out", out, "--set", "assumptions.prepay.speed=400")
-    names = set(listing(out))
-    assert not any(n.startswith(".") for n in names)  # staging removed
-    if "run.json" in names:
-        run_hash = json.loads((out / "run.json").read_text())["config_hash"]
-        for name in ("cashflows", "summary"):
-            meta = pq.read_schema(out / f"{name}.parquet").metadata
-            assert meta[b"engine.config_hash"].decode() == run_hash
+    def no_exchange(a, b):
+        raise OSError(5, "Input/output error (simulated)")
+
+    monkeypatch.setattr(writer, "_exchange", no_exchange)
+    assert run_cli(tiny_yaml, "--out", out_dir, "--set", "assumptions.prepay.speed=400") == 2
+    assert_one_error_line(capsys, str(out_dir), "Input/output error")
+    assert listing(out_dir) == before
 
 
 def test_rerun_replaces_a_previous_run(tiny_yaml, out_dir):
