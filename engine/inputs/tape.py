@@ -101,7 +101,8 @@ CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2")
 class Loans:
     """A validated tape as one contiguous array per attribute (struct of arrays).
 
-    All arrays have length ``n``; see the module docstring for units.
+    All arrays have length ``n``, are C-contiguous and writable (the loader's
+    own copies); see the module docstring for units.
     """
 
     loan_id: np.ndarray  # object (str)
@@ -524,7 +525,7 @@ def _validate(table: pa.Table, source: str, problems: _Problems, bad: dict[str, 
              "a two-letter USPS code of the 50 states, DC or PR (or empty when unknown)")
 
     problems.raise_if_any()
-    return Loans(
+    return _writable(
         loan_id=np.array(ids, dtype=object),
         balance=balance,
         note_rate=note_rate,
@@ -542,6 +543,14 @@ def _validate(table: pa.Table, source: str, problems: _Problems, bad: dict[str, 
         ltv=ltv,
         **money,
     )
+
+
+def _writable(**arrays: np.ndarray) -> Loans:
+    """Loans of writable, C-contiguous arrays of their own. Arrow hands some
+    columns over read-only, and Numba compiles a kernel once per signature,
+    read-only arrays being another one: owning every array keeps one
+    signature for every tape, so cached kernels serve every run."""
+    return Loans(**{k: np.array(v, order="C", copy=True) for k, v in arrays.items()})
 
 
 def _text_values(
