@@ -366,3 +366,67 @@ def test_config_errors_do_not_hide_inline_loan_errors(tiny_config, tmp_path, cap
     assert run_cli(path, "--out", tmp_path / "o") == 2
     err = capsys.readouterr().err
     assert "valuation.price" in err and "loan 'L3' (row 3): column note_rate" in err
+
+
+# --------------------------------------------------------------------------
+# what the terminal shows while a run computes; warm-up
+
+
+def test_the_standard_model_shows_no_progress_bar():
+    from engine.cli import RunDisplay
+
+    with RunDisplay("standard", cached=True) as display:
+        pass
+    assert display.shown == ["projecting cash flows"]
+
+
+def test_a_cold_cache_says_compiling_until_the_first_chunk_then_a_bar():
+    from engine.cli import RunDisplay
+
+    with RunDisplay("state", cached=False) as display:
+        assert display.shown == ["compiling kernels (first run only)"]
+        display.progress(64, 1000)
+        display.progress(128, 1000)
+    assert display.shown == ["compiling kernels (first run only)", "paths 64/1000", "paths 128/1000"]
+
+
+def test_kernels_cached_knows_a_compiled_kernel(tiny_config):
+    from engine.warmup import kernels_cached
+
+    engine.run(tiny_config)  # the standard model, now compiled in this process
+    assert kernels_cached("standard") is True
+    assert kernels_cached("no-such-model") is None
+
+
+def test_warm_up_command_compiles_both_models_and_says_how_long(capsys):
+    assert main(["warm-up"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("kernels ") and " s" in out
+
+
+# --------------------------------------------------------------------------
+# sample-tape and argument mistakes
+
+
+def test_sample_tape_loans_and_seed(tmp_path, capsys):
+    path = tmp_path / "t.csv"
+    assert main(["sample-tape", "npl", str(path), "--loans", "7", "--seed", "3"]) == 0
+    assert engine.read_tape(path).n == 7
+
+
+@pytest.mark.parametrize("args", [["--loans", "0"], ["--loans", "many"], ["--seed", "-1"]])
+def test_bad_sample_tape_arguments_are_one_line(tmp_path, capsys, args):
+    assert main(["sample-tape", "agency", str(tmp_path / "t.parquet"), *args]) == 2
+    assert_one_error_line(capsys, args[0])
+
+
+def test_an_unwritable_sample_tape_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    assert main(["sample-tape", "agency", str(blocker / "t.parquet"), "--loans", "3"]) == 2
+    assert_one_error_line(capsys, "a_file", "cannot write")
+
+
+def test_an_unknown_command_is_one_line(capsys):
+    assert main(["fly"]) == 2
+    assert_one_error_line(capsys, "fly")
