@@ -508,3 +508,8 @@ def test_a_key_of_the_other_model_says_so_even_when_its_values_are_wrong(pool_ya
     lines = [line.removeprefix(f"{pool_yaml}: ") for line in str(info.value).splitlines()]
     assert any(line.startswith(expected) for line in lines), lines
     assert not any(line.startswith(hidden) for line in lines), lines
+
+
+def test_a_key_with_a_line_break_is_quoted_on_its_one_line(tiny_config):
+    tiny_config["bad\rkey"] = 1
+    assert config_error(tiny_config) == "'bad\\rkey': unknown key, got 1"

@@ -509,3 +509,9 @@ def test_loans_arrays_are_writable_and_contiguous_whatever_the_source(tmp_path):
         for f in fields(Loans):
             a = getattr(loans, f.name)
             assert a.flags.writeable and a.flags.c_contiguous, f.name
+
+
+def test_column_names_with_line_breaks_are_quoted_and_ignored_columns_may_repeat():
+    table = pa.table({"loan_id": ["A"], "balance": [1.0], "x\ny": [1], "note": [1]}).append_column("note", pa.array([2]))
+    msg = str(pytest.raises(TapeError, loans_from_table, table, source="t").value)
+    assert msg == "t: missing required column(s) note_rate, remaining_term (have: loan_id, balance, 'x\\ny', note, note)"

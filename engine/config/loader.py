@@ -79,7 +79,10 @@ def readable_path(loc: tuple, data: Any) -> str:
                 continue
         if item == "yield_":
             item = "yield"
-        parts.append(f"[{item}]" if isinstance(item, int) else str(item))
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:  # a key with line breaks or other unprintable characters is quoted
+            parts.append(str(item) if str(item).isprintable() and str(item) else repr(item))
         if isinstance(node, dict):
             node = node.get(item)
         elif isinstance(node, list) and isinstance(item, int) and item < len(node):

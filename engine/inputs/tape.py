@@ -355,7 +355,7 @@ def _validate(table: pa.Table, source: str, problems: _Problems, bad: dict[str, 
     counts = Counter(table.column_names)
     cols: dict[str, pa.ChunkedArray] = {}
     for name, k in counts.items():
-        if k > 1:
+        if k > 1 and name in USED_COLUMNS:  # an ignored column may appear twice
             at = [str(i + 1) for i, c in enumerate(table.column_names) if c == name]
             problems.add(f"{source}: column {name} appears {k} times (columns {', '.join(at)}); keep one")
     for i, name in enumerate(table.column_names):
@@ -366,9 +366,8 @@ def _validate(table: pa.Table, source: str, problems: _Problems, bad: dict[str, 
             cols[name] = col
     missing = [c for c in REQUIRED if counts[c] == 0]
     if missing:
-        problems.add(
-            f"{source}: missing required column(s) {', '.join(missing)} (have: {', '.join(table.column_names)})"
-        )
+        have = [c if c.isprintable() and c else repr(c) for c in table.column_names]
+        problems.add(f"{source}: missing required column(s) {', '.join(missing)} (have: {', '.join(have)})")
 
     unusable: set[str] = {c for c in USED_COLUMNS if counts[c] > 1} | set(missing)
     reported = {c: bad.get(c, np.zeros(n, dtype=bool)).copy() for c in USED_COLUMNS}
