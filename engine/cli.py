@@ -115,7 +115,7 @@ class RunDisplay:
                 transient=True, console=self._console,
             )
             self._bar.start()
-            self._task = self._bar.add_task("paths", total=total)
+            self._task = self._bar.add_task("paths", total=total, completed=done)
         self._bar.update(self._task, completed=done, total=total)
         self.shown.append(f"paths {done}/{total}")
 
