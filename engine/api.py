@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from . import __version__, runs
 from .config import Config, load_config
+from .errors import ConfigError, TapeError
 from .inputs.tape import Loans, loans_from_rows, read_tape
 from .output.writer import SCHEMA_VERSION, write_outputs
 
@@ -73,8 +74,11 @@ class RunResult:
         }
 
     def write(self, out_dir: str | Path | None = None) -> list[Path]:
-        """Write every table as ``<name>.parquet`` and ``run.json`` atomically
-        to ``out_dir`` (default: the config's ``output.dir``, else ``out/<name>``)."""
+        """Write every table as ``<name>.parquet`` and ``run.json`` into
+        ``out_dir`` (default: the config's ``output.dir``, else ``out/<name>``),
+        replacing the run it held as one atomic step
+        (:mod:`engine.output.writer`). Raises :class:`engine.errors.OutputError`
+        naming the folder when it cannot be written."""
         target = out_dir if out_dir is not None else self.config.output_dir()
         meta = {
             "engine.version": __version__,
@@ -103,22 +107,59 @@ def load_loans(config: Config) -> Loans:
     return loans_from_rows(rows, source="loans")
 
 
+def load(config: str | Path | dict | Config, overrides: tuple[str, ...] | list[str] = ()) -> tuple[Config, Loans]:
+    """Validate ``config`` and its loans. Every problem of both is reported
+    at once: when the config is invalid, the tape (or the inline rows) it
+    names is still read and its problems follow the config's.
+
+    Raises :class:`engine.errors.InputError` subclasses for bad input.
+    """
+    try:
+        cfg = load_config(config, overrides)
+    except ConfigError as e:
+        more = _loan_problems(e.loans)
+        if more:
+            raise ConfigError(f"{e}\n{more}") from None
+        raise
+    runs.get(cfg.analysis)
+    return cfg, load_loans(cfg)
+
+
+def _loan_problems(loans: Path | list | None) -> str:
+    """The TapeError message of loans named by an invalid config ('' if none)."""
+    if loans is None:
+        return ""
+    try:
+        if isinstance(loans, Path):
+            read_tape(loans)
+        else:
+            loans_from_rows(loans, source="loans")
+    except TapeError as e:
+        return str(e)
+    return ""
+
+
 def run(
     config: str | Path | dict | Config,
     overrides: tuple[str, ...] | list[str] = (),
     progress: Callable[[int, int], None] | None = None,
+    *,
+    loans: Loans | None = None,
 ) -> RunResult:
     """Validate ``config`` (a YAML path, a dict or a ``Config``) and run its
-    analysis kind (``projection`` by default) on its loans.
+    analysis kind (``projection`` by default) on its loans (``loans``, if
+    given, replaces the config's tape or inline rows; e.g. from :func:`load`).
 
     ``progress(done, total)`` is called after each chunk of paths (state model).
     Raises :class:`engine.errors.InputError` subclasses for bad input.
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    cfg = load_config(config, overrides)
+    if loans is None:
+        cfg, loans = load(config, overrides)
+    else:
+        cfg = load_config(config, overrides)
     kind = runs.get(cfg.analysis)
-    loans = load_loans(cfg)
     timings["load"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     analysis = kind.run(cfg, loans, progress)
@@ -127,4 +168,4 @@ def run(
     return RunResult(cfg, loans, analysis.tables, analysis.details, analysis.metadata, timings)
 
 
-__all__ = ["run", "RunResult", "load_loans"]
+__all__ = ["run", "RunResult", "load", "load_loans"]

@@ -1,8 +1,10 @@
-"""Command line: ``python -m engine run CONFIG [--out DIR] [--set KEY=VALUE ...]``.
+"""Command line: ``python -m engine run CONFIG [--out DIR] [--set KEY=VALUE ...] [--quiet]``,
+``python -m engine sample-tape KIND OUT [--loans N] [--seed S]``, ``python -m engine warm-up``.
 
 ``main(argv) -> int`` is separate from the parser so tests call it directly.
 Exit codes: 0 success, 2 bad input (one line per problem on stderr, no
-traceback). Anything else is a bug and keeps its traceback.
+traceback), 130 interrupted (Ctrl-C; one line, the output folder keeps a
+complete run). Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -11,11 +13,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, OutputError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with mistakes as one ``error:`` line (exit 2), like every other input error."""
+
+    def error(self, message: str):
+        print(f"error: {self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(2)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m engine", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m engine", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="project cash flows for a config and write Parquet outputs")
@@ -29,32 +39,127 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY.PATH=VALUE",
         help="override a config key, e.g. --set assumptions.prepay.speed=200 (repeatable)",
     )
-    run.add_argument("--quiet", action="store_true", help="print nothing on success")
+    run.add_argument("--quiet", action="store_true", help="print nothing on success (errors still go to stderr)")
 
     sample = sub.add_parser("sample-tape", help="write a reproducible synthetic loan tape")
     sample.add_argument("kind", choices=["agency", "npl"], help="agency 30-year pool or re-/non-performing loans")
     sample.add_argument("out", type=Path, help="output .parquet or .csv path")
-    sample.add_argument("--loans", type=int, default=None, help="number of loans")
-    sample.add_argument("--seed", type=int, default=None, help="random seed")
+    sample.add_argument("--loans", type=_positive, default=None, help="number of loans (agency 5000, npl 500)")
+    sample.add_argument("--seed", type=_seed, default=None, help="random seed (the shipped tapes' by default)")
+
+    sub.add_parser(
+        "warm-up", help="compile and cache the kernels of both models now, so the first run starts at once"
+    )
     return parser
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"expected a whole number in [0, 2**63), got {text!r}")
+    return value
+
+
+class RunDisplay:
+    """What the terminal shows while a run computes (transient, gone when done).
+
+    A spinner says what is happening: ``compiling kernels (first run only)``
+    when the model's kernel is not compiled yet (``cached=False``), else
+    ``projecting cash flows`` (standard model) or ``simulating paths``
+    (state model). A bar of paths appears with the first finished chunk of
+    paths, and only then: the standard model has none. ``shown`` records
+    each message and bar state, in order.
+    """
+
+    def __init__(self, model: str, cached: bool | None):
+        if cached is False:
+            self.message = "compiling kernels (first run only)"
+        elif model == "state":
+            self.message = "simulating paths" if cached else "simulating paths (the first run compiles the kernels)"
+        else:
+            self.message = "projecting cash flows" if cached else "projecting cash flows (the first run compiles the kernels)"
+        self.shown: list[str] = []
+        self._status = None
+        self._bar = None
+        self._task = None
+
+    def __enter__(self) -> "RunDisplay":
+        from rich.console import Console
+
+        self._console = Console()
+        self._status = self._console.status(self.message)
+        self._status.start()
+        self.shown.append(self.message)
+        return self
+
+    def progress(self, done: int, total: int) -> None:
+        if self._bar is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._status.stop()
+            self._bar = Progress(
+                TextColumn("paths"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                transient=True, console=self._console,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("paths", total=total, completed=done)
+        self._bar.update(self._task, completed=done, total=total)
+        self.shown.append(f"paths {done}/{total}")
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+        self._status.stop()
+
+
 def _run(args) -> int:
-    from .api import run
+    import time
 
+    from . import api
+    from .warmup import kernels_cached
+
+    t0 = time.perf_counter()
+    cfg, loans = api.load(args.config, args.overrides)
+    loaded = time.perf_counter() - t0
     if args.quiet:
-        result = run(args.config, args.overrides)
+        result = api.run(cfg, loans=loans)
     else:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        with Progress(
-            TextColumn("paths"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
-        ) as bar:
-            task = bar.add_task("paths", total=None)
-            result = run(args.config, args.overrides, progress=lambda done, total: bar.update(task, completed=done, total=total))
+        with RunDisplay(cfg.model, kernels_cached(cfg.model)) as display:
+            result = api.run(cfg, progress=display.progress, loans=loans)
+    for key in ("load", "total"):  # the tape was read before api.run
+        result.timings[key] = result.timings.get(key, 0.0) + loaded
+    args.writing = True
     paths = result.write(args.out)
     if not args.quiet:
         _report(result, paths)
+    return 0
+
+
+def _warm_up(args) -> int:
+    from .jit import CACHE
+    from .warmup import MODEL_KERNELS, kernels_cached, warm_up
+
+    was_cached = all(kernels_cached(model) for model in MODEL_KERNELS)
+    seconds = warm_up()
+    if not CACHE:
+        print(f"kernels compiled in {seconds:.1f} s, but not kept: caching is off (ENGINE_NUMBA_CACHE=0)")
+    elif was_cached:
+        print(f"kernels already compiled and cached (checked in {seconds:.1f} s)")
+    else:
+        print(f"kernels compiled and cached in {seconds:.1f} s; runs now start at once")
     return 0
 
 
@@ -94,22 +199,37 @@ def _report(result, paths) -> None:
 def _sample(args) -> int:
     from .inputs.sample import write_sample_tape
 
-    path = write_sample_tape(args.kind, args.out, n_loans=args.loans, seed=args.seed)
+    try:
+        path = write_sample_tape(args.kind, args.out, n_loans=args.loans, seed=args.seed)
+    except OSError as e:
+        raise OutputError(f"{args.out}: cannot write the tape here ({e.strerror or e})") from None
     print(f"wrote {path}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # --help (0) or a usage mistake (2, already printed)
+        return e.code if isinstance(e.code, int) else 2
     try:
         if args.command == "run":
             return _run(args)
         if args.command == "sample-tape":
             return _sample(args)
+        if args.command == "warm-up":
+            return _warm_up(args)
     except InputError as e:
         for line in str(e).splitlines():
             print(f"error: {line}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if getattr(args, "writing", False):
+            what = "while writing; the output folder holds the previous run or this one, complete"
+        else:
+            what = "before writing; the output folder was not changed"
+        print(f"error: interrupted (Ctrl-C) {what}", file=sys.stderr)
+        return 130
     return 2
 
 

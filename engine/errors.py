@@ -17,7 +17,15 @@ class InputError(EngineError):
 
 
 class ConfigError(InputError):
-    """A config key is unknown, mistyped or out of range."""
+    """A config key is unknown, mistyped or out of range.
+
+    ``loans`` is what the invalid config names as its loans, when that is
+    known (the tape's path, or the inline rows), so that the caller can
+    report the tape's problems beside the config's."""
+
+    def __init__(self, message: str = "", *, loans=None):
+        super().__init__(message)
+        self.loans = loans
 
 
 class TapeError(InputError):

@@ -187,9 +187,8 @@ def test_set_override_changes_the_output(pool_run, tmp_path):
 
 
 # --------------------------------------------------------------------------
-# atomic writes (engine/output.py): files are staged in a hidden folder and
-# moved into place only when all are written; run.json goes last, so a folder
-# with a run.json whose hash matches the Parquet metadata holds one complete run
+# atomic writes (engine/output/writer.py; the kill tests are in test_writer.py):
+# the run is staged in a hidden sibling folder and swapped in as a whole
 
 
 def fail_on_call(monkeypatch, module, name, n_fail):
@@ -207,47 +206,39 @@ def fail_on_call(monkeypatch, module, name, n_fail):
     return calls
 
 
-def test_failed_write_into_an_empty_folder_leaves_nothing(tiny_yaml, out_dir, monkeypatch):
-    path, out = tiny_yaml, out_dir
+def test_a_full_disk_is_one_line_naming_the_folder_and_leaves_nothing(tiny_yaml, out_dir, monkeypatch, capsys):
     calls = fail_on_call(monkeypatch, pq, "write_table", 2)
-    # an I/O failure is not a user error: it propagates (with its traceback)
-    with pytest.raises(OSError, match="simulated"):
-        run_cli(path, "--out", out)
+    assert run_cli(tiny_yaml, "--out", out_dir) == 2
+    assert_one_error_line(capsys, str(out_dir), "cannot write outputs", "No space left on device")
     assert calls["n"] == 2
-    assert listing(out) == {}
+    assert listing(out_dir) == {}
+    assert not [p for p in out_dir.parent.iterdir() if p.name.startswith(".")]  # no staging left beside it
 
 
-def test_failed_write_leaves_the_previous_run_intact(tiny_yaml, out_dir, monkeypatch):
-    path, out = tiny_yaml, out_dir
-    assert run_cli(path, "--out", out) == 0
-    before = listing(out)
+def test_a_full_disk_leaves_the_previous_run_intact(tiny_yaml, out_dir, monkeypatch, capsys):
+    assert run_cli(tiny_yaml, "--out", out_dir) == 0
+    before = listing(out_dir)
     assert set(before) == OUTPUT_FILES
 
     fail_on_call(monkeypatch, pq, "write_table", 2)
-    with pytest.raises(OSError, match="simulated"):
-        run_cli(path, "--out", out, "--set", "assumptions.prepay.speed=400")
-    assert listing(out) == before  # same names, same bytes, no staging folder
+    assert run_cli(tiny_yaml, "--out", out_dir, "--set", "assumptions.prepay.speed=400") == 2
+    assert_one_error_line(capsys, str(out_dir), "No space left on device")
+    assert listing(out_dir) == before  # same names, same bytes, no staging folder
 
 
-def test_failure_while_moving_files_never_looks_complete(tiny_yaml, out_dir, monkeypatch):
-    """A failure between the moves cannot keep the old files intact; what
-    output.py guarantees then is that the folder no longer vouches for a run:
-    run.json is gone (or matches every Parquet file)."""
-    path, out = tiny_yaml, out_dir
-    assert run_cli(path, "--out", out) == 0
+def test_a_failed_swap_keeps_the_previous_run(tiny_yaml, out_dir, monkeypatch, capsys):
+    assert run_cli(tiny_yaml, "--out", out_dir) == 0
+    before = listing(out_dir)
 
-    import engine.output.writer
+    import engine.output.writer as writer
 
-    fail_on_call(monkeypatch, engine.output.writer.os, "replace", 2)
-    with pytest.raises(OSError, match="simulated"):
-        run_cli(path, "--out", out, "--set", "assumptions.prepay.speed=400")
-    names = set(listing(out))
-    assert not any(n.startswith(".") for n in names)  # staging removed
-    if "run.json" in names:
-        run_hash = json.loads((out / "run.json").read_text())["config_hash"]
-        for name in ("cashflows", "summary"):
-            meta = pq.read_schema(out / f"{name}.parquet").metadata
-            assert meta[b"engine.config_hash"].decode() == run_hash
+    def no_exchange(a, b):
+        raise OSError(5, "Input/output error (simulated)")
+
+    monkeypatch.setattr(writer, "_exchange", no_exchange)
+    assert run_cli(tiny_yaml, "--out", out_dir, "--set", "assumptions.prepay.speed=400") == 2
+    assert_one_error_line(capsys, str(out_dir), "Input/output error")
+    assert listing(out_dir) == before
 
 
 def test_rerun_replaces_a_previous_run(tiny_yaml, out_dir):
@@ -297,3 +288,145 @@ def test_unwritable_output_folder_is_a_one_line_error(capsys, tmp_path):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "cannot write outputs" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------
+# a tape given as the config; Ctrl-C
+
+
+@pytest.mark.parametrize("tape", ["configs/data/sample_pool.parquet", "tape.csv"])
+def test_a_tape_given_as_the_config_says_so(tape, tmp_path, capsys):
+    path = REPO / tape
+    if tape == "tape.csv":
+        path = tmp_path / tape
+        path.write_text("loan_id,balance,note_rate,remaining_term\nA,100,0.06,360\n")
+    assert run_cli(path, "--out", tmp_path / "o") == 2
+    assert_one_error_line(capsys, path.name, "loan tape, not a config", "tape:")
+
+
+def test_a_binary_file_given_as_the_config_is_one_line(tmp_path, capsys):
+    path = tmp_path / "c.yaml"
+    path.write_bytes(b"\x00\xc0\xff binary")
+    assert run_cli(path, "--out", tmp_path / "o") == 2
+    assert_one_error_line(capsys, "c.yaml", "not a text file")
+
+
+def test_ctrl_c_is_one_line_and_exit_130(tiny_yaml, out_dir, monkeypatch, capsys):
+    import engine.api
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine.api, "run", interrupted)
+    assert run_cli(tiny_yaml, "--out", out_dir) == 130
+    assert_one_error_line(capsys, "interrupted")
+    assert not out_dir.exists()
+
+
+def test_ctrl_c_while_writing_keeps_the_previous_run(tiny_yaml, out_dir, monkeypatch, capsys):
+    assert run_cli(tiny_yaml, "--out", out_dir) == 0
+    before = listing(out_dir)
+    real = pq.write_table
+    calls = {"n": 0}
+
+    def interrupted(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pq, "write_table", interrupted)
+    assert run_cli(tiny_yaml, "--out", out_dir, "--set", "assumptions.prepay.speed=400") == 130
+    assert_one_error_line(capsys, "interrupted")
+    assert listing(out_dir) == before
+
+
+# --------------------------------------------------------------------------
+# every problem: config errors do not hide tape errors
+
+
+def test_config_errors_do_not_hide_tape_errors(tmp_path, capsys):
+    (tmp_path / "t.csv").write_text("loan_id,balance,note_rate,remaining_term\nA,100,6.5,360\nB,-1,0.06,360\n")
+    path = tmp_path / "c.yaml"
+    path.write_text("name: x\ntape: t.csv\nassumptions: {prepay: {model: cpr, rate: 6}}\n")
+    assert run_cli(path, "--out", tmp_path / "o") == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        f"error: {path}: assumptions.prepay.rate: expected a decimal in [0, 1), got 6 (a percent? write 0.06)",
+        f"error: {tmp_path / 't.csv'}: loan 'B' (row 2): column balance: expected a positive balance, at most 1e+10, got -1",
+        f"error: {tmp_path / 't.csv'}: loan 'A' (row 1): column note_rate: expected an annual decimal in [0, 1), got 6.5 (a percent? write 0.065)",
+    ]
+
+
+def test_config_errors_do_not_hide_inline_loan_errors(tiny_config, tmp_path, capsys):
+    tiny_config["valuation"] = {"price": 0.99}
+    tiny_config["loans"][2]["note_rate"] = 4.25
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(tiny_config))
+    assert run_cli(path, "--out", tmp_path / "o") == 2
+    err = capsys.readouterr().err
+    assert "valuation.price" in err and "loan 'L3' (row 3): column note_rate" in err
+
+
+# --------------------------------------------------------------------------
+# what the terminal shows while a run computes; warm-up
+
+
+def test_the_standard_model_shows_no_progress_bar():
+    from engine.cli import RunDisplay
+
+    with RunDisplay("standard", cached=True) as display:
+        pass
+    assert display.shown == ["projecting cash flows"]
+
+
+def test_a_cold_cache_says_compiling_until_the_first_chunk_then_a_bar():
+    from engine.cli import RunDisplay
+
+    with RunDisplay("state", cached=False) as display:
+        assert display.shown == ["compiling kernels (first run only)"]
+        display.progress(64, 1000)
+        display.progress(128, 1000)
+    assert display.shown == ["compiling kernels (first run only)", "paths 64/1000", "paths 128/1000"]
+
+
+def test_kernels_cached_knows_a_compiled_kernel(tiny_config):
+    from engine.warmup import kernels_cached
+
+    engine.run(tiny_config)  # the standard model, now compiled in this process
+    assert kernels_cached("standard") is True
+    assert kernels_cached("no-such-model") is None
+
+
+def test_warm_up_command_compiles_both_models_and_says_how_long(capsys):
+    assert main(["warm-up"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("kernels ") and " s" in out
+
+
+# --------------------------------------------------------------------------
+# sample-tape and argument mistakes
+
+
+def test_sample_tape_loans_and_seed(tmp_path, capsys):
+    path = tmp_path / "t.csv"
+    assert main(["sample-tape", "npl", str(path), "--loans", "7", "--seed", "3"]) == 0
+    assert engine.read_tape(path).n == 7
+
+
+@pytest.mark.parametrize("args", [["--loans", "0"], ["--loans", "many"], ["--seed", "-1"]])
+def test_bad_sample_tape_arguments_are_one_line(tmp_path, capsys, args):
+    assert main(["sample-tape", "agency", str(tmp_path / "t.parquet"), *args]) == 2
+    assert_one_error_line(capsys, args[0])
+
+
+def test_an_unwritable_sample_tape_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    assert main(["sample-tape", "agency", str(blocker / "t.parquet"), "--loans", "3"]) == 2
+    assert_one_error_line(capsys, "a_file", "cannot write")
+
+
+def test_an_unknown_command_is_one_line(capsys):
+    assert main(["fly"]) == 2
+    assert_one_error_line(capsys, "fly")

@@ -401,9 +401,9 @@ def test_state_model_keys_need_model_state(tiny_config):
 
 def test_state_model_rejects_standard_default_assumptions(tiny_config):
     tiny_config["model"] = "state"
-    msg = config_error(tiny_config)  # tiny_config carries assumptions.default and loss
-    assert_names(msg, "assumptions.default")
-    assert "state_model" in msg
+    lines = config_error(tiny_config).splitlines()  # tiny_config carries assumptions.default and loss
+    assert [line.split(":")[0] for line in lines] == ["assumptions.default", "assumptions.loss"]
+    assert all("state_model" in line for line in lines)
 
 
 @pytest.mark.parametrize("model", ["standard", "state"])
@@ -432,3 +432,84 @@ def test_low_level_api_errors_name_the_full_key(assumptions, path):
     with pytest.raises(ConfigError) as e:
         project_cashflows(rows, assumptions)
     assert str(e.value).startswith(f"{path}: "), str(e.value)
+
+
+# --------------------------------------------------------------------------
+# output and execution keys
+
+
+def test_quantiles_written_as_percents_are_refused_up_front(tiny_config):
+    """Checked when the config loads, not after the whole simulation has run."""
+    tiny_config["output"] = {"quantiles": [5, 50, 95]}
+    lines = config_error(tiny_config).splitlines()
+    assert [line.split(":")[0] for line in lines] == [f"output.quantiles[{i}]" for i in range(3)]
+    assert "got 5 (a percent? write 0.05)" in lines[0]
+    assert "write 0.95" in lines[2]
+
+
+@pytest.mark.parametrize("bad", [[], [0.5, float("nan")], [-0.1]])
+def test_quantiles_need_decimals_in_the_unit_interval(tiny_config, bad):
+    tiny_config["output"] = {"quantiles": bad}
+    assert config_error(tiny_config).startswith("output.quantiles")
+
+
+def test_execution_only_keys_stay_out_of_the_hash(tiny_config):
+    """simulation.chunk_paths never changes a number, so it never changes the
+    hash; it is still recorded in the resolved config."""
+    tiny_config["model"] = "state"
+    tiny_config["assumptions"] = {"prepay": {"model": "cpr", "rate": 0.06}}
+    base = load_config(tiny_config)
+    other = load_config(tiny_config, ["simulation.chunk_paths=7"])
+    assert other.hash() == base.hash()
+    assert other.to_dict()["simulation"]["chunk_paths"] == 7
+    assert load_config(tiny_config, ["simulation.seed=7"]).hash() != base.hash()
+
+
+def test_binary_yaml_in_an_inline_loan_is_refused_up_front(tmp_path):
+    """A !!binary value used to run to the end and fail in Config.hash() when
+    the outputs were written, losing the results."""
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "name: x\n"
+        "loans:\n"
+        "  - {loan_id: A, balance: 100.0, note_rate: 0.06, remaining_term: 12}\n"
+        "  - {loan_id: B, balance: 100.0, note_rate: 0.06, remaining_term: 12, photo: !!binary /9j/4AAQ}\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == f"{path}: loans[1].photo: expected one value (a number, text, a date or empty), got binary data"
+
+
+def test_inline_loan_extra_values_that_hash_are_accepted(tiny_config):
+    tiny_config["loans"][0].update({"servicer": "X", "boarded": "2024-01-31", "flag": True, "code": 10**30, "note": None})
+    cfg = load_config(tiny_config)
+    assert len(cfg.hash()) == 64
+
+
+@pytest.mark.parametrize(
+    "overrides, expected, hidden",
+    [
+        (
+            ["assumptions.prepay.model=turnover"],
+            "assumptions.prepay.model: 'turnover' needs the state model (model: state), "
+            "the standard model takes psa, cpr, smm, vector or none",
+            "assumptions.prepay.speed",
+        ),
+        (["simulation.paths=-1"], "simulation: only used by the state model (add `model: state`)", "simulation.paths"),
+        (["model=state", "assumptions.default.speed=-5"], "assumptions.default: not used by the state model",
+         "assumptions.default.speed"),
+    ],
+)
+def test_a_key_of_the_other_model_says_so_even_when_its_values_are_wrong(pool_yaml, overrides, expected, hidden):
+    """`--set assumptions.prepay.model=turnover` on the standard pool used to
+    report `assumptions.prepay.speed: unknown key` instead of the real problem."""
+    with pytest.raises(ConfigError) as info:
+        load_config(pool_yaml, overrides)
+    lines = [line.removeprefix(f"{pool_yaml}: ") for line in str(info.value).splitlines()]
+    assert any(line.startswith(expected) for line in lines), lines
+    assert not any(line.startswith(hidden) for line in lines), lines
+
+
+def test_a_key_with_a_line_break_is_quoted_on_its_one_line(tiny_config):
+    tiny_config["bad\rkey"] = 1
+    assert config_error(tiny_config) == "'bad\\rkey': unknown key, got 1"

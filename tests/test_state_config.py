@@ -209,3 +209,56 @@ def test_bad_inline_hpi_scenario_names_its_key():
     with pytest.raises(InputError) as e:
         engine.run(cfg)
     assert "economy.hpi.scenario" in str(e.value), str(e.value)
+
+
+# --------------------------------------------------------------------------
+# sane upper bounds on amounts and costs
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("state_model.reo.holding_cost_monthly", "1e15"),
+        ("state_model.reo.holding_cost_monthly", ".inf"),
+        ("state_model.foreclosure.legal_cost_monthly", "2e7"),
+        ("state_model.deed_in_lieu.cost", "1e12"),
+    ],
+)
+def test_costs_above_the_cap_are_refused_naming_the_cap(key, value):
+    with pytest.raises(ConfigError) as info:
+        load_config(REPO / "configs" / "npl_pool.yaml", [f"{key}={value}"])
+    line = str(info.value).split(": ", 1)[1]
+    assert line.startswith(f"{key}: "), line
+    assert "1e+07" in line or "1e7" in line or "finite" in line, line
+
+
+@pytest.mark.parametrize(
+    "key", ["economy.hpi.correlation", "state_model.multipliers.fico_roll", "state_model.reo.holding_cost_monthly"]
+)
+def test_nan_and_infinity_are_refused_in_every_number(key):
+    for value in (".nan", ".inf", "-.inf"):
+        with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+            load_config(REPO / "configs" / "npl_pool.yaml", [f"{key}={value}"])
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("state_model.multipliers.fico_roll", "1e308"),
+        ("state_model.multipliers.fico_cure", "-50"),
+        ("state_model.multipliers.fico_center", "5000"),
+        ("state_model.multipliers.original_ltv_roll", "1e6"),
+        ("state_model.multipliers.mtm_ltv.roll", "[0.6, 1.0, 1.5, 2.2, 1e300]"),
+        ("state_model.delinquency.current.roll_multiplier_modified", "1e12"),
+        ("assumptions.prepay.burnout", "1e9"),
+        ("assumptions.prepay.refi_slope", "1e-300"),
+        ("assumptions.prepay.refi_midpoint", "50"),
+        ("assumptions.prepay.seasonality", "[1e300, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"),
+    ],
+)
+def test_multipliers_and_curve_parameters_have_sane_bounds(key, value):
+    """A FICO slope of 1e308 used to run and overflow exp() in the hazard inputs."""
+    with pytest.raises(ConfigError) as info:
+        load_config(REPO / "configs" / "npl_pool.yaml", [f"{key}={value}"])
+    line = str(info.value).split(": ", 1)[1]
+    assert line.startswith(key), line

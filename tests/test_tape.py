@@ -320,3 +320,198 @@ def test_sample_tape_is_valid(tmp_path):
     loans = read_tape(path)
     assert loans.n == 50 and (loans.servicing_fee <= loans.note_rate).all()
     assert (loans.original_term >= loans.age + loans.remaining_term).all()
+
+
+# --------------------------------------------------------------------------
+# sane upper bounds: amounts are finite and at most MAX_LOAN_AMOUNT per loan
+
+
+@pytest.mark.parametrize(
+    "column", ["balance", "original_balance", "property_value", "deferred_balance", "arrears", "escrow_advances"]
+)
+def test_amounts_above_the_cap_are_refused_naming_the_cap(column):
+    base = {"balance": [100_000.0, 200_000.0, 50_000.0]}
+    values = list(base.get(column, [1_000.0, 2_000.0, 3_000.0]))
+    values[1] = 1e308
+    if column == "original_balance":
+        values = [100_000.0, 1e308, 50_000.0]
+    msg = tape_error(**{column: values})
+    assert "'B2'" in msg and f"column {column}" in msg and "1e+308" in msg
+    assert "1e+10" in msg, msg
+
+
+def test_a_balance_at_the_cap_is_accepted():
+    loans = loans_from_table(pa.table(columns(balance=[1e10, 1.0, 2.0])))
+    assert loans.balance[0] == 1e10
+
+
+# --------------------------------------------------------------------------
+# malformed tapes: a TapeError naming the column, never another exception
+
+
+def test_csv_with_a_duplicated_header_column(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("loan_id,balance,note_rate,balance,remaining_term\nA,100,0.06,100,360\n")
+    with pytest.raises(TapeError) as info:
+        read_tape(path)
+    assert str(info.value) == f"{path}: column balance appears 2 times (columns 2, 4); keep one"
+
+
+def test_binary_loan_id_with_invalid_utf8(tmp_path):
+    table = pa.table(columns(loan_id=pa.array([b"A1", b"\xff\xfe", b"C3"], pa.binary())))
+    pq.write_table(table, tmp_path / "t.parquet")
+    with pytest.raises(TapeError) as info:
+        read_tape(tmp_path / "t.parquet")
+    msg = str(info.value)
+    assert "row 2" in msg and "column loan_id" in msg and "UTF-8" in msg and "\n" not in msg
+
+
+def test_valid_utf8_binary_text_columns_are_read():
+    cols = columns(loan_id=pa.array([b"A1", b"B2", b"C3"]), state=pa.array([b"CA", None, b"ny"]))
+    loans = loans_from_table(pa.table(cols))
+    assert list(loans.loan_id) == ["A1", "B2", "C3"] and list(loans.state) == ["CA", "", "NY"]
+
+
+@pytest.mark.parametrize(
+    "column, values, expected",
+    [
+        ("loan_id", [["A"], ["B"], ["C"]], "an id (text or whole numbers)"),
+        ("status", [["current"], ["dq30"], []], "text"),
+        ("balance", [True, False, True], "numbers"),
+        ("note_rate", [[0.06], [0.06], [0.06]], "numbers"),
+    ],
+)
+def test_columns_of_the_wrong_type_are_refused_naming_the_type(column, values, expected):
+    msg = tape_error(**{column: values})
+    assert msg.startswith(f"pool.csv: column {column}: expected {expected}, got a column of type "), msg
+
+
+def test_numbers_stored_as_text_are_read_as_numbers(tmp_path):
+    cols = columns(balance=["100000.5", "200000", "5e4"], remaining_term=pa.array(["360", "300", "120"]))
+    pq.write_table(pa.table(cols), tmp_path / "t.parquet")
+    loans = read_tape(tmp_path / "t.parquet")
+    np.testing.assert_array_equal(loans.balance, [100_000.5, 200_000.0, 50_000.0])
+    np.testing.assert_array_equal(loans.remaining_term, [360, 300, 120])
+
+
+@pytest.mark.parametrize("column", ["balance", "remaining_term", "servicer_code"])
+def test_inline_loan_with_a_huge_integer(column):
+    rows = [
+        {"loan_id": "A", "balance": 100.0, "note_rate": 0.06, "remaining_term": 12},
+        {"loan_id": "B", "balance": 100.0, "note_rate": 0.06, "remaining_term": 12},
+    ]
+    rows[1][column] = 10**400
+    if column == "servicer_code":  # an ignored column is ignored, whatever it holds
+        assert loans_from_rows(rows).n == 2
+        return
+    with pytest.raises(TapeError) as info:
+        loans_from_rows(rows)
+    msg = str(info.value)
+    assert msg.startswith(f"loans: loan 'B' (row 2): column {column}: expected "), msg
+    assert "digits" in msg or "inf" in msg
+
+
+# --------------------------------------------------------------------------
+# every problem, not only the first
+
+
+def test_every_bad_cell_is_reported_column_by_column():
+    with pytest.raises(TapeError) as info:
+        loans_from_table(
+            pa.table(columns(balance=[-1.0, 2.0, 3.0], note_rate=[0.06, 6.5, 0.07], remaining_term=[360, 0, 12.5])),
+            source="pool.csv",
+        )
+    lines = str(info.value).splitlines()
+    assert lines == [
+        "pool.csv: loan 'A1' (row 1): column balance: expected a positive balance, at most 1e+10, got -1",
+        "pool.csv: loan 'B2' (row 2): column note_rate: expected an annual decimal in [0, 1), got 6.5 (a percent? write 0.065)",
+        "pool.csv: loan 'B2' (row 2): column remaining_term: expected a whole number of months in [1, 720], got 0",
+        "pool.csv: loan 'C3' (row 3): column remaining_term: expected a whole number of months in [1, 720], got 12.5",
+    ]
+
+
+def test_many_problems_are_capped_with_a_count():
+    from engine.inputs.tape import MAX_LOANS_PER_RULE, MAX_PROBLEM_LINES
+
+    n = 200
+    table = pa.table(
+        {
+            "loan_id": [f"L{i}" for i in range(n)],
+            "balance": [1.0] * n,
+            "note_rate": [6.0] * n,  # every rate a percent
+            "remaining_term": [0] * n,  # every term 0
+            "age": [-1] * n,
+            "fico": [900.0] * n,
+            "lien": [3] * n,
+        }
+    )
+    with pytest.raises(TapeError) as info:
+        loans_from_table(table, source="t")
+    lines = str(info.value).splitlines()
+    assert len(lines) == MAX_PROBLEM_LINES + 1
+    assert lines[MAX_LOANS_PER_RULE] == f"t: ... and {n - MAX_LOANS_PER_RULE} more loans with this problem in column note_rate"
+    assert lines[-1].startswith("t: ... and ") and lines[-1].endswith(" more problems")
+
+
+def test_mixed_types_in_an_inline_column_name_the_loan_and_column():
+    rows = [
+        {"loan_id": "A", "balance": 100.0, "note_rate": 0.06, "remaining_term": 12},
+        {"loan_id": "B", "balance": "lots", "note_rate": 0.06, "remaining_term": [12]},
+        {"loan_id": "C", "balance": True, "note_rate": 0.06, "remaining_term": 12, "status": 3},
+    ]
+    with pytest.raises(TapeError) as info:
+        loans_from_rows(rows)
+    assert str(info.value).splitlines() == [
+        "loans: loan 'B' (row 2): column balance: expected a number, got 'lots'",
+        "loans: loan 'C' (row 3): column balance: expected a number, got True",
+        "loans: loan 'B' (row 2): column remaining_term: expected a number, got [12]",
+        "loans: loan 'C' (row 3): column status: expected text, got 3",
+    ]
+
+
+# --------------------------------------------------------------------------
+# state codes, folders, compressed CSV
+
+
+def test_unknown_state_code_names_the_loan_and_row_counted_from_one():
+    msg = tape_error(state=["CA", " xx ", None])
+    assert msg == (
+        "pool.csv: loan 'B2' (row 2): column state: expected a two-letter USPS code of the 50 states, "
+        "DC or PR (or empty when unknown), got ' xx '"
+    )
+
+
+def test_a_folder_given_as_the_tape(tmp_path):
+    (tmp_path / "tape.csv").mkdir()
+    with pytest.raises(TapeError, match=r"tape\.csv: is a folder, expected a \.parquet or \.csv loan tape file"):
+        read_tape(tmp_path / "tape.csv")
+
+
+@pytest.mark.parametrize("suffix", [".csv.gz", ".csv.bz2"])
+def test_compressed_csv_is_read_as_csv(tmp_path, suffix):
+    table = full_table()
+    with pa.CompressedOutputStream(str(tmp_path / f"t{suffix}"), suffix.rsplit(".", 1)[1].replace("gz", "gzip")) as f:
+        pcsv.write_csv(table, f)
+    assert_same_loans(read_tape(tmp_path / f"t{suffix}"), loans_from_table(table))
+
+
+def test_loans_arrays_are_writable_and_contiguous_whatever_the_source(tmp_path):
+    """Numba compiles a kernel once per signature, and a read-only array is
+    another signature: Parquet columns used to arrive read-only, inline rows
+    partly writable, so a tape with other columns compiled the state kernel
+    again (45 s) although it was cached. Every Loans array is now writable."""
+    table = full_table()
+    pq.write_table(table, tmp_path / "t.parquet")
+    pcsv.write_csv(table, tmp_path / "t.csv")
+    rows = [dict(zip(table.column_names, values)) for values in zip(*table.to_pydict().values())]
+    for loans in (read_tape(tmp_path / "t.parquet"), read_tape(tmp_path / "t.csv"), loans_from_table(table),
+                  loans_from_rows(rows), loans_from_table(pa.table(columns()))):
+        for f in fields(Loans):
+            a = getattr(loans, f.name)
+            assert a.flags.writeable and a.flags.c_contiguous, f.name
+
+
+def test_column_names_with_line_breaks_are_quoted_and_ignored_columns_may_repeat():
+    table = pa.table({"loan_id": ["A"], "balance": [1.0], "x\ny": [1], "note": [1]}).append_column("note", pa.array([2]))
+    msg = str(pytest.raises(TapeError, loans_from_table, table, source="t").value)
+    assert msg == "t: missing required column(s) note_rate, remaining_term (have: loan_id, balance, 'x\\ny', note, note)"

@@ -116,7 +116,7 @@ def test_overrides_and_default_months():
 
 
 def test_unknown_state_code_raises_tape_error():
-    with pytest.raises(TapeError, match=r"'XX'.*row 1"):
+    with pytest.raises(TapeError, match=r"'XX'.*row 2\)"):  # rows counted from 1, as on a tape
         foreclosure_months(["NY", "XX"])
     with pytest.raises(TapeError, match="'ZZ'"):
         is_judicial(["ZZ"])

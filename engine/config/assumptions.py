@@ -67,15 +67,15 @@ class PrepayTurnover(Frozen):
     ramp_months: int = Field(default=30, ge=1, le=360)
     seasonality: tuple[float, ...] = SEASONALITY
     refi_max_cpr: AnnualRate = 0.30
-    refi_midpoint: float = 0.0075
-    refi_slope: float = Field(default=0.0025, gt=0)
-    burnout: float = Field(default=0.0, ge=0)
+    refi_midpoint: float = Field(default=0.0075, gt=-1, lt=1, description="incentive at half the refi CPR [annual decimal]")
+    refi_slope: float = Field(default=0.0025, ge=1e-5, le=1, description="S-curve width [annual decimal]")
+    burnout: float = Field(default=0.0, ge=0, le=1000)
 
     @field_validator("seasonality")
     @classmethod
     def _season(cls, v: tuple[float, ...]) -> tuple[float, ...]:
-        if len(v) != 12 or any(x < 0 for x in v):
-            raise ValueError(f"expected 12 non-negative month-of-year factors, got {list(v)}")
+        if len(v) != 12 or any(not 0 <= x <= 10 for x in v):
+            raise ValueError(f"expected 12 month-of-year factors in [0, 10], got {list(v)}")
         return v
 
 

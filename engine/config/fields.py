@@ -12,6 +12,13 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
+# Sane upper bounds on money [currency]: far above any residential loan, far
+# below where sums in the kernels lose their meaning. A tape amount (balance,
+# property value, arrears, ...) is at most MAX_LOAN_AMOUNT per loan; a config
+# cost is at most MAX_COST per loan (per loan-month for monthly costs).
+MAX_LOAN_AMOUNT = 1e10
+MAX_COST = 1e7
+
 
 def percent_hint(value: float, *, signed: bool = False) -> str:
     """`` (a percent? write 0.065)`` when ``value`` looks like a percent (in [1, 100],
@@ -36,12 +43,21 @@ def check_signed(value: float) -> float:
     return value
 
 
+def check_cost(value: float) -> float:
+    """A cost in [0, MAX_COST] [currency per loan, or per loan-month]."""
+    if not 0.0 <= value <= MAX_COST:
+        raise ValueError(f"expected an amount in [0, {MAX_COST:g}] (currency), got {value:g}")
+    return value
+
+
 AnnualRate = Annotated[float, AfterValidator(check_decimal)]
 """An annual decimal rate in [0, 1) (CPR, CDR, a coupon)."""
 Fraction = Annotated[float, AfterValidator(lambda v: check_decimal(v, closed=True))]
 """A decimal in [0, 1]: a monthly probability (SMM, MDR) or a share (severity)."""
 SignedRate = Annotated[float, AfterValidator(check_signed)]
 """An annual decimal in (-1, 1) that may be negative (a drift)."""
+Cost = Annotated[float, AfterValidator(check_cost)]
+"""A cost in [0, MAX_COST] [currency per loan, or per loan-month]."""
 
 
 class FileRef:
@@ -55,18 +71,23 @@ FilePath = Annotated[Path | None, FileRef]
 
 
 class Frozen(BaseModel):
-    """Base of every config section: unknown keys are errors, values immutable."""
+    """Base of every config section: unknown keys are errors, values immutable,
+    numbers finite (NaN and infinities are errors)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 __all__ = [
     "AnnualRate",
+    "Cost",
+    "MAX_COST",
+    "MAX_LOAN_AMOUNT",
     "FilePath",
     "FileRef",
     "Fraction",
     "Frozen",
     "SignedRate",
+    "check_cost",
     "check_decimal",
     "check_signed",
     "percent_hint",

@@ -18,16 +18,25 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import ConfigError
-from .schema import Config, map_files
+from .schema import Config, map_files, raw_model_conflicts
 
 _RELATIVE_KEY = re.compile(r"^(\[\d+\]|[A-Za-z_][\w.]*(\[\d+\])?)$")
 
 
-def format_errors(err: ValidationError, data: Any, source: str, prefix: str = "") -> str:
+def format_errors(
+    err: ValidationError, data: Any, source: str, prefix: str = "", replace: dict[str, str] | None = None
+) -> str:
     """One line per error: ``<source><key path>: <what was expected>[, got <value>]``.
-    ``prefix`` is the key path of ``data`` when it is part of a larger config."""
-    lines = []
+    ``prefix`` is the key path of ``data`` when it is part of a larger config.
+    ``replace`` maps a key path to the one message that stands for every error
+    at or below it (a block that belongs to the other model)."""
+    lines = [f"{source}{key}: {message}" for key, message in (replace or {}).items()]
+    # a replaced key path covers its parent block's errors too (prepay.model covers prepay.*)
+    covered = tuple(k.rsplit(".", 1)[0] if k.endswith(".model") else k for k in (replace or {}))
     for e in err.errors():
+        where = ".".join(p for p in (prefix, readable_path(e["loc"], data)) if p)
+        if any(where == c or where.startswith(c + ".") or where.startswith(c + "[") for c in covered):
+            continue
         path = ".".join(p for p in (prefix, readable_path(e["loc"], data)) if p)
         if e["type"] == "value_error":
             msg = str(e.get("ctx", {}).get("error", e["msg"]))
@@ -57,7 +66,7 @@ def format_errors(err: ValidationError, data: Any, source: str, prefix: str = ""
             if not isinstance(shown, (dict, list)):
                 got = f", got {shown!r}"
         lines.append(f"{source}{path or '<config>'}: {msg}{got}")
-    return "\n".join(lines)
+    return "\n".join(dict.fromkeys(lines))  # a conflict may also come from the validator
 
 
 def readable_path(loc: tuple, data: Any) -> str:
@@ -70,7 +79,10 @@ def readable_path(loc: tuple, data: Any) -> str:
                 continue
         if item == "yield_":
             item = "yield"
-        parts.append(f"[{item}]" if isinstance(item, int) else str(item))
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:  # a key with line breaks or other unprintable characters is quoted
+            parts.append(str(item) if str(item).isprintable() and str(item) else repr(item))
         if isinstance(node, dict):
             node = node.get(item)
         elif isinstance(node, list) and isinstance(item, int) and item < len(node):
@@ -103,6 +115,21 @@ def apply_overrides(data: dict, overrides: list[str] | tuple[str, ...]) -> dict:
     return data
 
 
+_TAPE_SUFFIXES = (".parquet", ".pq", ".csv", ".csv.gz", ".csv.bz2")
+
+
+def _looks_like_a_tape(path: Path) -> bool:
+    """A Parquet or CSV file given where a config belongs (by suffix, or by
+    Parquet's magic bytes)."""
+    if path.name.lower().endswith(_TAPE_SUFFIXES):
+        return True
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"PAR1"
+    except OSError:
+        return False
+
+
 def load_config(
     source: str | Path | dict | Config,
     overrides: list[str] | tuple[str, ...] = (),
@@ -129,12 +156,21 @@ def load_config(
     if isinstance(source, (str, Path)):
         path = Path(source)
         label = f"{path}: "
+        if _looks_like_a_tape(path):
+            raise ConfigError(
+                f"{path}: this is a loan tape, not a config; name it under `tape:` in a YAML config "
+                "(see configs/pool.yaml)"
+            )
         try:
-            text = path.read_text()
+            text = path.read_bytes().decode("utf-8")
         except FileNotFoundError:
             raise ConfigError(f"{path}: config file not found") from None
+        except IsADirectoryError:
+            raise ConfigError(f"{path}: is a folder, expected a YAML config file") from None
         except OSError as e:
             raise ConfigError(f"{path}: cannot read config ({e.strerror})") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: not a text file, expected a YAML config") from None
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as e:
@@ -149,9 +185,25 @@ def load_config(
     if not isinstance(data, dict):
         raise ConfigError(f"{label}expected a mapping of keys at the top level")
     data = apply_overrides(data, overrides)
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
     try:
         cfg = Config.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(format_errors(err, data, label)) from None
-    base = Path(base_dir) if base_dir is not None else Path.cwd()
+        message = format_errors(err, data, label, replace=raw_model_conflicts(data))
+        raise ConfigError(message, loans=_named_loans(data, err, base)) from None
     return map_files(cfg, lambda p: p if p.is_absolute() else base / p)
+
+
+def _named_loans(data: dict, err: ValidationError, base: Path) -> Path | list | None:
+    """The tape path (resolved) or inline rows an invalid config names, unless
+    the config's own errors are about them."""
+    broken = {e["loc"][0] for e in err.errors() if e["loc"]}
+    tape, rows = data.get("tape"), data.get("loans")
+    if "tape" in broken or "loans" in broken or (tape is None) == (rows is None):
+        return None
+    if isinstance(tape, str) and tape.strip():
+        path = Path(tape)
+        return path if path.is_absolute() else base / path
+    if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows):
+        return rows
+    return None

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .assumptions import Assumptions, Valuation
 from .economy import Economy
-from .fields import FilePath, FileRef, Frozen
+from .fields import FilePath, FileRef, Fraction, Frozen
 from .state_model import StateModel
 
 # the default horizon of the state model covers every scheduled maturity plus
@@ -28,9 +29,9 @@ MAX_DEFAULT_HORIZON_MONTHS = 720
 # where a run writes when neither `output.dir` nor `--out` is given
 DEFAULT_OUTPUT_ROOT = Path("out")
 
-# keys that choose how a run executes but never change its numbers; they are
-# left out of the config hash
-EXECUTION_ONLY_KEYS = ()
+# keys that choose how a run executes but never change its numbers (dotted
+# paths); they are left out of the config hash and kept in run.json's config
+EXECUTION_ONLY_KEYS = ("simulation.chunk_paths",)
 
 
 class Simulation(Frozen):
@@ -47,14 +48,37 @@ class Simulation(Frozen):
 class Output(Frozen):
     dir: Path | None = Field(default=None, description="default: out/<name>, relative to the current directory")
     loans: bool = Field(default=False, description="write loans.parquet (outcome probabilities per loan)")
-    quantiles: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
+    quantiles: tuple[Fraction, ...] = Field(
+        default=(0.05, 0.25, 0.5, 0.75, 0.95), description="across-path quantiles, decimals in [0, 1]"
+    )
+
+    @field_validator("quantiles")
+    @classmethod
+    def _some_quantiles(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if not v:  # a validator, not min_length: pydantic would also report a list of bad items as empty
+            raise ValueError("expected at least one quantile, e.g. [0.05, 0.5, 0.95]")
+        return v
 
 
 class InlineLoan(BaseModel):
-    """A tape row written in the config; columns are checked with the tape rules."""
+    """A tape row written in the config; columns are checked with the tape rules.
+
+    Every value is one cell: a number, text, true/false, a date or empty
+    (null). Anything else (YAML ``!!binary``, a list, a mapping) is refused
+    here, before the run, because the config could not be recorded in
+    ``run.json`` or hashed."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
     loan_id: str | int
+
+    @model_validator(mode="after")
+    def _cells(self) -> "InlineLoan":
+        for key, value in (self.model_extra or {}).items():
+            if value is None or isinstance(value, (str, int, float, bool, date)):
+                continue
+            got = "binary data" if isinstance(value, (bytes, bytearray)) else f"a {type(value).__name__}"
+            raise ValueError(f"{key}: expected one value (a number, text, a date or empty), got {got}")
+        return self
 
 
 class Config(Frozen):
@@ -85,22 +109,15 @@ class Config(Frozen):
 
     @model_validator(mode="after")
     def _tape_or_loans(self) -> "Config":
-        if self.model == "standard":
-            for key in ("simulation", "economy", "state_model"):
-                if key in self.model_fields_set:
-                    raise ValueError(f"{key}: only used by the state model (add `model: state`)")
-        else:
-            for key in ("default", "loss"):
-                if key in self.assumptions.model_fields_set:
-                    raise ValueError(
-                        f"assumptions.{key}: not used by the state model, whose defaults and losses "
-                        "come from state_model (delinquency, foreclosure, reo, liquidation)"
-                    )
-        if self.model == "standard" and self.assumptions.prepay.model == "turnover":
-            raise ValueError(
-                "assumptions.prepay.model: 'turnover' needs the state model (model: state), "
-                "the standard model takes psa, cpr, smm, vector or none"
-            )
+        conflicts = model_conflicts(
+            self.model,
+            set(self.model_fields_set),
+            set(self.assumptions.model_fields_set),
+            self.assumptions.prepay.model,
+        )
+        if conflicts:
+            key, message = next(iter(conflicts.items()))
+            raise ValueError(f"{key}: {message}")
         if (self.tape is None) == (self.loans is None):
             raise ValueError("give exactly one of `tape` (a file) or `loans` (inline rows)")
         if self.loans is not None and len(self.loans) == 0:
@@ -119,8 +136,17 @@ class Config(Frozen):
     def hash(self) -> str:
         """sha256 of the resolved config (stable key order). Files are named by
         their file name only, so the hash does not depend on where the project
-        is checked out; ``run.json`` records the tape's own sha256 beside it."""
+        is checked out; ``run.json`` records the tape's own sha256 beside it.
+        Keys in :data:`EXECUTION_ONLY_KEYS` (chunk sizes) are left out: they
+        never change a number, so they never change the hash."""
         data = map_files(self, lambda p: Path(p.name)).to_dict()
+        for key in EXECUTION_ONLY_KEYS:
+            *parents, leaf = key.split(".")
+            node = data
+            for part in parents:
+                node = node.get(part, {}) if isinstance(node, dict) else {}
+            if isinstance(node, dict):
+                node.pop(leaf, None)
         blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -133,6 +159,43 @@ class Config(Frozen):
         found: list[Path] = []
         map_files(self, lambda p: found.append(p) or p)
         return found
+
+
+def model_conflicts(model: Any, keys: set, assumption_keys: set, prepay_model: Any) -> dict[str, str]:
+    """Keys that belong to the other cash-flow model: key path -> message.
+
+    Checked on the validated config and, when validation fails, on the raw
+    data (:func:`engine.config.loader.load_config`), where such a message
+    replaces the errors found inside that key: a turnover block under the
+    standard model is one problem, not an unknown key per parameter."""
+    found: dict[str, str] = {}
+    if model == "state":
+        for key in ("default", "loss"):
+            if key in assumption_keys:
+                found[f"assumptions.{key}"] = (
+                    "not used by the state model, whose defaults and losses "
+                    "come from state_model (delinquency, foreclosure, reo, liquidation)"
+                )
+    else:
+        for key in ("simulation", "economy", "state_model"):
+            if key in keys:
+                found[key] = "only used by the state model (add `model: state`)"
+        if prepay_model == "turnover":
+            found["assumptions.prepay.model"] = (
+                "'turnover' needs the state model (model: state), the standard model takes psa, cpr, smm, vector or none"
+            )
+    return found
+
+
+def raw_model_conflicts(data: Any) -> dict[str, str]:
+    """:func:`model_conflicts` of unvalidated config data (a dict from YAML)."""
+    if not isinstance(data, dict):
+        return {}
+    assumptions = data.get("assumptions")
+    assumptions = assumptions if isinstance(assumptions, dict) else {}
+    prepay = assumptions.get("prepay")
+    prepay_model = prepay.get("model") if isinstance(prepay, dict) else None
+    return model_conflicts(data.get("model", "standard"), set(data), set(assumptions), prepay_model)
 
 
 def map_files(model: BaseModel, fn: Callable[[Path], Path]) -> Any:

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ..errors import ConfigError
 from ..inputs.timelines import OVERRIDE_KEY, REO_MARKETING_MONTHS, validate_overrides
-from .fields import AnnualRate, Fraction, Frozen
+from .fields import AnnualRate, Cost, Fraction, Frozen
 
 # property value = balance / ASSUMED_LTV when the tape gives neither a value nor an LTV
 ASSUMED_LTV = 0.80
@@ -36,7 +36,7 @@ class CurrentRates(_Probs):
     # loans run above that. Modified loans: FHFA Foreclosure Prevention Reports
     # (13-22% 60+ a year after modification) and Treasury HAMP data imply ~3.5x.
     to_dq30: Fraction = 0.012
-    roll_multiplier_modified: float = Field(default=3.5, ge=0, description="re-default multiplier after a modification")
+    roll_multiplier_modified: float = Field(default=3.5, ge=0, le=100, description="re-default multiplier after a modification")
 
 
 class Dq30Rates(_Probs):
@@ -77,7 +77,8 @@ class Delinquency(Frozen):
 
 
 class LtvCurve(Frozen):
-    """Piecewise-linear multipliers of mark-to-market LTV (flat beyond the ends)."""
+    """Piecewise-linear multipliers of mark-to-market LTV (flat beyond the ends);
+    knots in (0, 10], multipliers in [0, 100]."""
 
     ltv: tuple[float, ...] = (0.5, 0.8, 1.0, 1.2, 1.5)
     roll: tuple[float, ...] = (0.6, 1.0, 1.5, 2.2, 3.0)
@@ -90,8 +91,11 @@ class LtvCurve(Frozen):
             raise ValueError(f"ltv, roll and cure need the same length, got {n}, {len(self.roll)}, {len(self.cure)}")
         if any(b <= a for a, b in zip(self.ltv, self.ltv[1:])):
             raise ValueError(f"ltv knots must increase, got {list(self.ltv)}")
-        if any(x < 0 for x in self.roll + self.cure):
-            raise ValueError("multipliers must be non-negative")
+        if any(not 0 < x <= 10 for x in self.ltv):
+            raise ValueError(f"ltv: expected knots in (0, 10], got {list(self.ltv)}")
+        for key in ("roll", "cure"):
+            if any(not 0 <= x <= 100 for x in getattr(self, key)):
+                raise ValueError(f"{key}: expected multipliers in [0, 100], got {list(getattr(self, key))}")
         return self
 
 
@@ -100,13 +104,15 @@ class Multipliers(Frozen):
 
     roll x exp(fico_roll x (fico - fico_center) / 100), cure x exp(fico_cure x ...);
     roll x clip(1 + original_ltv_roll x (ltv - 0.8), 0.5, 2); unknown FICO/LTV: 1.
+    Slopes are bounded so that no multiplier overflows: |fico_roll|, |fico_cure|
+    <= 5 per 100 points, |original_ltv_roll| <= 10.
     """
 
     mtm_ltv: LtvCurve = LtvCurve()
-    fico_center: float = 680.0
-    fico_roll: float = -0.8
-    fico_cure: float = 0.4
-    original_ltv_roll: float = 1.0
+    fico_center: float = Field(default=680.0, ge=300, le=850, description="a FICO score")
+    fico_roll: float = Field(default=-0.8, ge=-5, le=5, description="per 100 FICO points")
+    fico_cure: float = Field(default=0.4, ge=-5, le=5, description="per 100 FICO points")
+    original_ltv_roll: float = Field(default=1.0, ge=-10, le=10)
 
 
 class Modification(Frozen):
@@ -129,7 +135,7 @@ class Foreclosure(Frozen):
     default_months: int | None = Field(
         default=None, ge=0, le=240, description="loans with no state on the tape (default: national average)"
     )
-    legal_cost_monthly: float = Field(default=300.0, ge=0, description="[currency per loan-month]")
+    legal_cost_monthly: Cost = Field(default=300.0, description="[currency per loan-month], at most 1e7")
 
     @field_validator("timeline_months")
     @classmethod
@@ -146,7 +152,7 @@ class Foreclosure(Frozen):
 
 class Reo(Frozen):
     months: int = Field(default=REO_MARKETING_MONTHS, ge=0, le=120, description="REO marketing time (engine.inputs.timelines)")
-    holding_cost_monthly: float = Field(default=250.0, ge=0, description="[currency per loan-month]")
+    holding_cost_monthly: Cost = Field(default=250.0, description="[currency per loan-month], at most 1e7")
     selling_cost: Fraction = 0.08  # commission ~5-6% plus closing costs
     # distressed-sale discount to the tape's market value: Campbell, Giglio &
     # Pathak (AER 2011) find foreclosed homes sell ~27% lower, part of it condition
@@ -154,7 +160,7 @@ class Reo(Frozen):
 
 
 class DeedInLieu(Frozen):
-    cost: float = Field(default=3000.0, ge=0, description="cash for keys and transfer [currency per loan]")
+    cost: Cost = Field(default=3000.0, description="cash for keys and transfer [currency per loan], at most 1e7")
 
 
 class Advances(Frozen):

@@ -179,9 +179,9 @@ def _lookup(codes: np.ndarray, table: Mapping[str, Any], empty_value: Any, dtype
         elif code in table:
             values[j] = table[code]
         else:
-            row = int(np.flatnonzero(codes == code)[0])
+            row = int(np.flatnonzero(codes == code)[0]) + 1
             raise TapeError(
-                f"state: unknown state code {code!r} (row {row}); expected a two-letter USPS code "
+                f"state: unknown state code {str(code)!r} (row {row}); expected a two-letter USPS code "
                 "of the 50 states, DC or PR, or empty when unknown"
             )
     return values[inverse.reshape(-1)]

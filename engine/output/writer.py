@@ -1,23 +1,50 @@
-"""Atomic output: Parquet tables and ``run.json``.
+"""Atomic output: a run's Parquet tables and ``run.json``, replaced as one.
 
-Every file is first written into a hidden staging folder next to the target
-and moved into place with ``os.replace`` (atomic on one filesystem); the
-staging folder is removed whatever happens. A failure while *writing* (the
-usual case: a full disk, a bad value) leaves the previous run untouched.
-Moving into place deletes the old ``run.json`` first and moves the new one
-last, so a folder with a ``run.json`` always holds one complete run whose
-Parquet files carry the same ``engine.config_hash``; a crash between the
-moves leaves no ``run.json``, i.e. nothing that looks complete.
+The documented files sit directly in the output folder ``<out>``
+(``<out>/summary.parquet``, ..., ``<out>/run.json``), and the folder is
+replaced as a whole, so that it always holds one complete run:
+
+1. **Lock.** Writers take an exclusive ``flock`` on the parent folder of
+   ``<out>``; two writers of one folder take turns.
+2. **Clean leftovers** of writes that were killed: hidden siblings
+   ``.<name>.staging-*`` are removed; a ``.<name>.previous-*`` sibling (see
+   4) is put back as ``<out>`` if ``<out>`` is missing, else removed.
+3. **Stage.** The whole run is written into a fresh hidden sibling
+   ``.<name>.staging-<id>``: every table, flushed to disk, then ``run.json``,
+   whose ``files`` lists every file of the run with its size and sha256.
+4. **Swap.** The staged folder and ``<out>`` trade places in one atomic step
+   (Linux ``renameat2(RENAME_EXCHANGE)``). Where the system lacks it,
+   ``<out>`` is renamed aside to ``.<name>.previous-<id>`` and the staged
+   folder renamed into its place: a crash between those two renames leaves no
+   ``<out>`` and the previous run intact beside it, and the next write puts
+   it back first (step 2).
+5. The previous run, now under the staging name, is removed.
+
+So a reader of ``<out>`` finds the previous complete run until the new one is
+complete, then the new one; never files of two runs, never a stale file of an
+earlier run (a standard run replaces a state run's ``paths.parquet``). A
+failure while staging (a full disk) is an :class:`~engine.errors.OutputError`
+naming the folder, and leaves the previous run untouched.
+
+``<out>`` must be new, empty, or hold only a run's files (``run.json`` and
+Parquet files carrying ``engine.config_hash`` metadata): anything else there
+is refused rather than replaced. A symbolic link ``<out>`` is followed and
+its target replaced.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import hashlib
 import json
 import os
+import secrets
 import shutil
-import tempfile
+import stat
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -25,6 +52,12 @@ import pyarrow.parquet as pq
 from ..errors import OutputError
 
 SCHEMA_VERSION = "1"
+RUN_JSON = "run.json"
+STAGING = ".staging-"  # sibling .<name>.staging-<id>; inside <out> for runs written by older versions
+PREVIOUS = ".previous-"  # sibling .<name>.previous-<id> (swap by two renames)
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
 
 
 def _with_metadata(table: pa.Table, metadata: Mapping[str, str]) -> pa.Table:
@@ -39,29 +72,180 @@ def write_outputs(
     run_info: Mapping[str, Any],
     metadata: Mapping[str, str],
 ) -> list[Path]:
-    """Write ``<name>.parquet`` for each table, then ``run.json``, atomically.
+    """Write ``<name>.parquet`` for each table and ``run.json`` into ``out_dir``,
+    replacing whatever run it held, as one atomic step (module docstring).
 
     Returns the final paths, ``run.json`` last.
+
+    Raises
+    ------
+    OutputError : the folder cannot be created or written (a full disk, no
+        permission), or holds files that are not a run's; the message names
+        the folder, and its previous run is unchanged.
     """
-    out_dir = Path(out_dir)
+    shown = Path(out_dir)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+        target = Path(os.path.realpath(shown))
+        if target.parent == target:
+            raise OutputError(f"{shown}: cannot write outputs here (the filesystem root)")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists() and not target.is_dir():
+            raise OutputError(f"{shown}: cannot write outputs here (a file, expected a folder)")
+        with _locked(target.parent):
+            _clean_leftovers(target)
+            _check_replaceable(target, shown)
+            _write_and_swap(target, tables, run_info, metadata)
     except OSError as e:
-        raise OutputError(f"{out_dir}: cannot write outputs here ({e.strerror or e})") from None
+        raise OutputError(
+            f"{shown}: cannot write outputs here ({e.strerror or e}); the previous run, if any, is unchanged"
+        ) from None
+    names = [f"{name}.parquet" for name in tables] + [RUN_JSON]
+    return [shown / name for name in names]
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """An exclusive lock on ``folder`` (flock on the folder itself: no lock file)."""
     try:
-        staged: list[tuple[Path, Path]] = []
-        for name, table in tables.items():
-            tmp = stage / f"{name}.parquet"
-            pq.write_table(_with_metadata(table, {**metadata, "engine.table": name}), tmp)
-            staged.append((tmp, out_dir / f"{name}.parquet"))
-        tmp = stage / "run.json"
-        tmp.write_text(json.dumps(run_info, indent=2, sort_keys=True, default=str) + "\n")
-        staged.append((tmp, out_dir / "run.json"))
-        # an older run.json must not vouch for a mix of old and new files
-        (out_dir / "run.json").unlink(missing_ok=True)
-        for src, dst in staged:
-            os.replace(src, dst)
-        return [dst for _, dst in staged]
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
     finally:
+        os.close(fd)  # releases the lock
+
+
+def _siblings(target: Path, kind: str) -> list[Path]:
+    prefix = f".{target.name}{kind}"
+    return sorted(p for p in target.parent.iterdir() if p.name.startswith(prefix))
+
+
+def _clean_leftovers(target: Path) -> None:
+    """Undo what a killed write left behind (step 2 of the module docstring)."""
+    previous = _siblings(target, PREVIOUS)
+    if previous and not os.path.lexists(target):
+        keep = max(previous, key=lambda p: p.stat().st_mtime)
+        os.rename(keep, target)
+        previous.remove(keep)
+    for path in [*_siblings(target, STAGING), *previous]:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _is_run_file(path: Path) -> bool:
+    """A file a run writes: run.json, a Parquet table with engine metadata, or
+    a staging folder left inside the output folder by an older version."""
+    if path.name == RUN_JSON or (path.name.startswith(STAGING) and path.is_dir()):
+        return True
+    if path.suffix != ".parquet" or not path.is_file():
+        return False
+    try:
+        meta = pq.read_schema(path).metadata or {}
+    except (pa.ArrowException, OSError):
+        return False
+    return b"engine.config_hash" in meta
+
+
+def _check_replaceable(target: Path, shown: Path) -> None:
+    if not target.is_dir():
+        return
+    foreign = sorted(p.name for p in target.iterdir() if not _is_run_file(p))
+    if foreign:
+        listed = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise OutputError(
+            f"{shown}: holds files that are not outputs of a run ({listed}); "
+            "write to a new or empty folder, or to one that holds a previous run"
+        )
+
+
+def _write_and_swap(
+    target: Path, tables: Mapping[str, pa.Table], run_info: Mapping[str, Any], metadata: Mapping[str, str]
+) -> None:
+    stage = target.parent / f".{target.name}{STAGING}{secrets.token_hex(6)}"
+    os.mkdir(stage, 0o777)  # the umask applies, as for any new folder
+    aside: Path | None = None
+    try:
+        files: dict[str, dict[str, Any]] = {}
+        for name, table in tables.items():
+            path = stage / f"{name}.parquet"
+            pq.write_table(_with_metadata(table, {**metadata, "engine.table": name}), path)
+            _fsync(path)
+            files[path.name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        info = {**run_info, "files": files}
+        _write_bytes(stage / RUN_JSON, (json.dumps(info, indent=2, sort_keys=True, default=str) + "\n").encode())
+        _fsync(stage)
+        if target.exists():
+            os.chmod(stage, stat.S_IMODE(target.stat().st_mode))
+            if not _exchange(stage, target):
+                aside = target.parent / f".{target.name}{PREVIOUS}{secrets.token_hex(6)}"
+                os.rename(target, aside)
+                try:
+                    os.rename(stage, target)
+                except BaseException:
+                    os.rename(aside, target)
+                    aside = None
+                    raise
+        else:
+            os.rename(stage, target)
+        _fsync(target.parent)
+    finally:
+        # after a swap the staging name holds the previous run
         shutil.rmtree(stage, ignore_errors=True)
+        if aside is not None:
+            shutil.rmtree(aside, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step; False where the system cannot."""
+    func = getattr(_libc(), "renameat2", None)
+    if func is None:
+        return False
+    func.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    if func(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+_LIBC: list = []
+
+
+def _libc():
+    if not _LIBC:
+        try:
+            _LIBC.append(ctypes.CDLL(None, use_errno=True))
+        except OSError:  # pragma: no cover
+            _LIBC.append(None)
+    return _LIBC[0]
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
