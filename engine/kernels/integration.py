@@ -106,6 +106,10 @@ def simulate(
     hold = holder.on and sampled
     fee_p = tick(holder.fee_performing)
     fee_np = tick(holder.fee_nonperforming)
+    # bound outside the prange: a write through `holder.cf[...]` inside it is lost (seen with numba 0.68)
+    h_cf = holder.cf
+    h_outcome = holder.outcome
+    h_resolved = holder.resolved
     for blk in prange(n_blocks):
         am = np.empty((2, H + 1))
         smm = np.empty((2, H + 1))
@@ -184,7 +188,7 @@ def simulate(
                                 if s_dfr != 0.0:
                                     add(row, S_DEFERRED_BAL, s_dfr)
                                 if hold:
-                                    holder.cf[l, p, t] = holder_cash(row) - h_cash0 - h_fee
+                                    h_cf[l, p, t] = holder_cash(row) - h_cash0 - h_fee
                                 continue
                             exit_probs(probs, s_branch, 0, t_fc[l], fc0, reo0, sm, rm, 1.0, hp)
                         else:
@@ -211,18 +215,18 @@ def simulate(
                         s_arr = dest[3]
                         s_dfr = dest[4]
                         if hold:
-                            holder.cf[l, p, t] = holder_cash(row) - h_cash0 - h_fee
+                            h_cf[l, p, t] = holder_cash(row) - h_cash0 - h_fee
                             if tr == TR_DIL:
                                 via_dil = True
                             if s_cell < 0:
                                 # paid off (prepaid, or matured paying) or sold out of REO
                                 if tr == TR_PREPAY or tr == TR_CURE or (old_cell <= 2 and tr == TR_STAY):
-                                    holder.outcome[l, p] = R_MODIFIED if s_branch == 1 else R_PERFORMING
+                                    h_outcome[l, p] = R_MODIFIED if s_branch == 1 else R_PERFORMING
                                 elif via_dil:
-                                    holder.outcome[l, p] = R_DEED_IN_LIEU
+                                    h_outcome[l, p] = R_DEED_IN_LIEU
                                 else:
-                                    holder.outcome[l, p] = R_FORECLOSURE
-                                holder.resolved[l, p] = t
+                                    h_outcome[l, p] = R_FORECLOSURE
+                                h_resolved[l, p] = t
                         if s_cell < 0:
                             alive = False
                             break
@@ -278,8 +282,8 @@ def simulate(
                     if sampled:
                         orow[O_UNRESOLVED] += 1.0
                         if hold:
-                            holder.outcome[l, p] = R_UNRESOLVED
-                            holder.resolved[l, p] = H
+                            h_outcome[l, p] = R_UNRESOLVED
+                            h_resolved[l, p] = H
                     else:
                         for br in range(2):
                             for c in range(n_cells):
