@@ -63,7 +63,7 @@ class RunResult:
             "config_hash": self.config.hash(),
             "tape_sha256": _file_sha256(self.config.tape) if self.config.tape is not None else None,
             "model": self.config.model,
-            "analysis": runs.get(self.config.analysis).name,
+            "analysis": runs.get(self.config.analysis, self.config).name,
             "seed": int(self.metadata["engine.seed"]) if "engine.seed" in self.metadata else None,
             "n_loans": self.loans.n,
             "timings_seconds": self.timings,
@@ -109,7 +109,8 @@ def run(
     progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """Validate ``config`` (a YAML path, a dict or a ``Config``) and run its
-    analysis kind (``projection`` by default) on its loans.
+    analysis kind on its loans (``pricing`` for a config with a ``pricing``
+    block, else ``projection``, unless ``analysis`` names one).
 
     ``progress(done, total)`` is called after each chunk of paths (state model).
     Raises :class:`engine.errors.InputError` subclasses for bad input.
@@ -117,7 +118,7 @@ def run(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cfg = load_config(config, overrides)
-    kind = runs.get(cfg.analysis)
+    kind = runs.get(cfg.analysis, cfg)
     loans = load_loans(cfg)
     timings["load"] = time.perf_counter() - t0
     t1 = time.perf_counter()

@@ -24,6 +24,7 @@ ltv                no        unknown (NaN); original loan-to-value, decimal
 deferred_balance   no        0; non-interest-bearing forborne principal, due at payoff
 arrears            no        0; unpaid interest owed
 escrow_advances    no        0; taxes and insurance advanced, owed by the borrower
+asking_price       no        none (NaN); the seller's ask for the loan [currency], > 0 (note pricing)
 =================  ========  =========================================================
 
 Other columns are carried along untouched and ignored. Any null in a used
@@ -63,10 +64,11 @@ OPTIONAL_NUMERIC = {
     "deferred_balance": 0.0,
     "arrears": 0.0,
     "escrow_advances": 0.0,
+    "asking_price": np.nan,
 }
 OPTIONAL_TEXT = {"status": "current", "state": ""}
 # columns where a null means "unknown" rather than an error
-NULLABLE = {"property_value", "fico", "ltv", "state"}
+NULLABLE = {"property_value", "fico", "ltv", "state", "asking_price"}
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Loans:
     deferred_balance: np.ndarray  # float64 [currency]
     arrears: np.ndarray  # float64 [currency]
     escrow_advances: np.ndarray  # float64 [currency]
+    asking_price: np.ndarray  # float64 [currency], NaN none
 
     @property
     def n(self) -> int:
@@ -298,6 +301,8 @@ def loans_from_table(table: pa.Table, source: str = "tape") -> Loans:
         values = numeric(name, 0.0)
         fail_first(~np.isfinite(values) | (values < 0), name, values, "a non-negative amount")
         money[name] = values
+    ask = numeric("asking_price", np.nan)
+    fail_first((ask <= 0) | np.isinf(ask), "asking_price", ask, "a positive amount [currency] (or empty if none)")
     state = text("state", "")
     state = np.array([s.strip().upper() for s in state], dtype=object)
 
@@ -318,4 +323,5 @@ def loans_from_table(table: pa.Table, source: str = "tape") -> Loans:
         fico=fico,
         ltv=ltv,
         **money,
+        asking_price=ask,
     )
