@@ -1,5 +1,6 @@
-"""Pricing inputs: config keys and their one-line errors, the tape's
-asking_price, and unchanged hashes of configs without pricing keys."""
+"""Pricing inputs: config keys and their one-line errors,
+tape prices and property values, the analysis-kind choice, and unchanged
+hashes of configs without pricing keys."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from pathlib import Path
 import pytest
 
 import engine
+from engine import runs
 from engine.cli import main
 from engine.config import load_config
 from engine.errors import ConfigError, TapeError
 
-from state_helpers import merge, state_config
+from state_helpers import ALL_OFF, merge, state_config
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -85,6 +87,29 @@ def test_pricing_keys_need_the_state_model_and_a_pricing_block():
         load_config(merge(state_config(), {"analysis": "pricing"}))
 
 
+def test_a_note_without_property_value_that_can_be_foreclosed_is_refused(capsys, tmp_path):
+    d = pricing_dict()
+    del d["loans"][0]["property_value"]
+    with pytest.raises(TapeError) as e:
+        engine.run(d)
+    msg = str(e.value)
+    assert len(msg.splitlines()) == 1
+    assert msg.startswith("loans: loan 'N1' (row 1): column property_value: required for pricing"), msg
+    # a fixed severity needs no sale price; a current loan that never rolls is never sold
+    engine.run(merge(d, {"state_model": {"liquidation": {"severity": 0.4}}}))
+    current = merge(d, {"state_model": ALL_OFF})
+    current["loans"][0].update(status="current", payments_behind=0)
+    engine.run(current)
+
+
+def test_a_loan_with_no_price_is_refused_naming_it():
+    d = pricing_dict()
+    del d["purchase"]["price"]
+    d["loans"].append(dict(d["loans"][0], loan_id="N2", asking_price=50_000.0))
+    with pytest.raises(TapeError, match=r"^loans: loan 'N1' \(row 1\): no price: give purchase.price"):
+        engine.run(d)
+
+
 def test_asking_price_must_be_positive():
     d = pricing_dict()
     d["loans"][0]["asking_price"] = -10.0
@@ -94,6 +119,18 @@ def test_asking_price_must_be_positive():
 
 # --------------------------------------------------------------------------
 # the analysis kind, and configs without pricing keys
+
+
+def test_a_pricing_block_chooses_the_pricing_kind_unless_told_otherwise():
+    cfg = load_config(pricing_dict())
+    assert runs.get(None, cfg).name == "pricing" and runs.get(cfg.analysis, cfg).name == "pricing"
+    proj = load_config(pricing_dict(analysis="projection"))
+    assert runs.get(proj.analysis, proj).name == "projection"
+    assert runs.get(None, load_config(state_config())).name == "projection"
+    with pytest.raises(ConfigError, match="unknown analysis kind 'crystal_ball'"):
+        runs.get("crystal_ball", cfg)
+    r = engine.run(pricing_dict())
+    assert r.run_info()["analysis"] == "pricing" and "bids" in r.tables
 
 
 def test_configs_without_pricing_keys_keep_their_resolved_form_and_hash():

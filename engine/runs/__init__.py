@@ -91,5 +91,6 @@ def names() -> tuple[str, ...]:
 
 
 from . import projection  # noqa: E402,F401  (registers itself)
+from . import pricing  # noqa: E402,F401  (registers itself)
 
 __all__ = ["Analysis", "AnalysisKind", "DEFAULT_KIND", "get", "names", "register"]
