@@ -46,7 +46,9 @@ class Purchase(Frozen):
         if not v > 0.0:
             raise ValueError(f"expected a price in percent of UPB above 0 (55 for 55%), got {v:g}")
         if v < 1.0:
-            raise ValueError(f"expected a price in percent of UPB (55 for 55%), got {v:g} (a decimal? write {v * 100:g})")
+            raise ValueError(
+                f"expected a price in percent of UPB (55 for 55%), got {v:g} (a decimal? write {v * 100:g})"
+            )
         if v > MAX_PRICE_PCT:
             raise ValueError(f"expected a price in percent of UPB at most {MAX_PRICE_PCT:g}, got {v:g}")
         return v

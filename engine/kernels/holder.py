@@ -81,7 +81,9 @@ def holder_off() -> HolderArrays:
     )
 
 
-def holder_on(n_loans: int, n_paths: int, horizon: int, fee_performing: float, fee_nonperforming: float) -> HolderArrays:
+def holder_on(
+    n_loans: int, n_paths: int, horizon: int, fee_performing: float, fee_nonperforming: float
+) -> HolderArrays:
     """Zeroed holder outputs for ``n_loans`` x ``n_paths`` x months 0..horizon."""
     return HolderArrays(
         True,
