@@ -380,3 +380,16 @@ def test_block_shape_never_holds_more_than_the_block_budget():
         p, n = model_holder.block_shape(loans, paths, horizon, chunk)
         assert 1 <= p <= min(paths, chunk) and 1 <= n <= loans
         assert p * n * (horizon + 1) * 8 <= max(model_holder.HOLDER_BLOCK_BYTES, p * (horizon + 1) * 8)
+
+
+def test_cli_table_shows_the_bids_and_the_irr_percentiles(tmp_path, capsys):
+    from engine.cli import main
+
+    out = tmp_path / "note"
+    assert main(["run", str(REPO / "configs" / "note.yaml"), "--set", "simulation.paths=40", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    for key in ("bid_at_yield", "bid_by_outcome", "bid_at_confidence", "irr_mean", "irr_p01", "irr_p50", "irr_p99",
+                "p_irr_below_hurdle", "% UPB"):
+        assert key in text, key
+    names = {p.name for p in out.iterdir()}
+    assert {"outcomes.parquet", "bids.parquet", "path_cashflows.parquet", "run.json"} <= names

@@ -28,7 +28,7 @@ from ..kernels.state import LoanArrays
 from .state import KernelInputs, kernel_blocks
 
 # holder cash of one block (int64 ticks); a block's float copies take a few times this
-HOLDER_BLOCK_BYTES = 48 * 2**20
+HOLDER_BLOCK_BYTES = 64 * 2**20
 # fewest paths per kernel call: each call recomputes every loan's schedules
 MIN_CHUNK_PATHS = 16
 
