@@ -363,6 +363,17 @@ def test_note_outputs_and_path_cashflows(npl_note):
     assert s["bid_at_yield_pct_debt"] == pytest.approx(100 * s["bid_at_yield"] / b["total_debt"])
     assert s["bid_at_yield_pct_value"] == pytest.approx(100 * s["bid_at_yield"] / 260_000)
     assert b["irr_mean_at_ask"] == pytest.approx(s["irr_mean"], rel=1e-12)  # one loan: the note is the tape
+    for name in ("bid_at_yield", "bid_by_outcome", "bid_at_confidence"):
+        assert b[name] == pytest.approx(s[name], rel=1e-12), name
+
+
+def test_antithetic_pairs_are_one_sample_in_the_standard_errors():
+    r = engine.run(REPO / "configs" / "note.yaml", ["simulation.paths=60", "economy.hpi.antithetic=true"])
+    s = r.summary.to_pylist()[0]
+    flows = r.details["tape_flows"]
+    k = np.arange(1, flows.shape[1] + 1)
+    pair_means = (flows @ 1.12 ** (-k / 12)).reshape(30, 2).mean(axis=1)
+    assert s["bid_at_yield_se"] == pytest.approx(pair_means.std(ddof=1) / np.sqrt(30), rel=1e-9)
 
 
 # --------------------------------------------------------------------------
