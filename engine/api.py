@@ -64,7 +64,7 @@ class RunResult:
             "config_hash": self.config.hash(),
             "tape_sha256": _file_sha256(self.config.tape) if self.config.tape is not None else None,
             "model": self.config.model,
-            "analysis": runs.get(self.config.analysis).name,
+            "analysis": runs.get(self.config.analysis, self.config).name,
             "seed": int(self.metadata["engine.seed"]) if "engine.seed" in self.metadata else None,
             "n_loans": self.loans.n,
             "timings_seconds": self.timings,
@@ -121,7 +121,7 @@ def load(config: str | Path | dict | Config, overrides: tuple[str, ...] | list[s
         if more:
             raise ConfigError(f"{e}\n{more}") from None
         raise
-    runs.get(cfg.analysis)
+    runs.get(cfg.analysis, cfg)
     return cfg, load_loans(cfg)
 
 
@@ -147,8 +147,9 @@ def run(
     loans: Loans | None = None,
 ) -> RunResult:
     """Validate ``config`` (a YAML path, a dict or a ``Config``) and run its
-    analysis kind (``projection`` by default) on its loans (``loans``, if
-    given, replaces the config's tape or inline rows; e.g. from :func:`load`).
+    analysis kind on its loans (``pricing`` for a config with a ``pricing``
+    block, else ``projection``, unless ``analysis`` names one). ``loans``, if
+    given, replaces the config's tape or inline rows (e.g. from :func:`load`).
 
     ``progress(done, total)`` is called after each chunk of paths (state model).
     Raises :class:`engine.errors.InputError` subclasses for bad input.
@@ -159,7 +160,7 @@ def run(
         cfg, loans = load(config, overrides)
     else:
         cfg = load_config(config, overrides)
-    kind = runs.get(cfg.analysis)
+    kind = runs.get(cfg.analysis, cfg)
     timings["load"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     analysis = kind.run(cfg, loans, progress)

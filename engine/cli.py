@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m engine", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="project cash flows for a config and write Parquet outputs")
+    run = sub.add_parser("run", help="run a config (projection or pricing) and write Parquet outputs")
     run.add_argument("config", type=Path, help="YAML config file")
     run.add_argument("--out", type=Path, default=None, help="output folder (overrides output.dir)")
     run.add_argument(
@@ -192,8 +192,29 @@ def _report(result, paths) -> None:
     for key, f in fmt.items():
         if key in row:
             table.add_row(key, f.format(row[key]))
+    for key, text in _pricing_rows(row):
+        table.add_row(key, text)
     console.print(table)
     console.print(f"wrote {len(paths)} files to {paths[-1].parent} in {result.timings['total']:.2f}s")
+
+
+def _pricing_rows(row: dict) -> list[tuple[str, str]]:
+    """A pricing run's summary lines: price, bids, IRR distribution."""
+    if "bid_at_yield" not in row:
+        return []
+    rows = [("purchase_price", f"{row['purchase_price']:,.2f} ({row['purchase_price_pct_upb']:.2f}% of UPB)"
+             f" + costs {row['purchase_costs']:,.2f}")]
+    for name in ("bid_at_yield", "bid_by_outcome", "bid_at_confidence"):
+        rows.append((name, f"{row[name]:,.2f} = {row[name + '_pct_upb']:.2f}% UPB, "
+                           f"{row[name + '_pct_value']:.2f}% value, {row[name + '_pct_debt']:.2f}% debt"))
+    rows.append(("irr_mean", f"{row['irr_mean']:.2%} (std {row['irr_std']:.2%})"))
+    for p in (1, 5, 10, 25, 50, 75, 90, 95, 99):
+        rows.append((f"irr_p{p:02d}", f"{row[f'irr_p{p:02d}']:.2%}"))
+    rows.append(("p_irr_below_zero", f"{row['p_irr_below_zero']:.2%}"))
+    rows.append(("p_irr_below_hurdle", f"{row['p_irr_below_hurdle']:.2%} (hurdle {row['hurdle']:.2%})"))
+    rows.append(("expected_profit", f"{row['expected_profit']:,.2f}"))
+    rows.append(("money_multiple", f"{row['money_multiple']:.3f}x"))
+    return rows
 
 
 def _sample(args) -> int:

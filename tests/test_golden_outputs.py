@@ -20,10 +20,14 @@ import engine
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = REPO / "tests" / "data" / "golden"
 
+# configs/npl_pool.yaml also prices its tape (a `pricing:` block); its golden
+# runs pin the projection, whose tables are the ones recorded
 RUNS = {
     "pool": ("configs/pool.yaml", []),
-    "npl_pool": ("configs/npl_pool.yaml", ["simulation.paths=24", "simulation.chunk_paths=10"]),
-    "npl_pool_expected": ("configs/npl_pool.yaml", ["simulation.paths=4", "simulation.integration=expected"]),
+    "npl_pool": ("configs/npl_pool.yaml", ["analysis=projection", "simulation.paths=24", "simulation.chunk_paths=10"]),
+    "npl_pool_expected": (
+        "configs/npl_pool.yaml", ["analysis=projection", "simulation.paths=4", "simulation.integration=expected"]
+    ),
 }
 
 

@@ -142,7 +142,7 @@ def test_bad_hpi_scenario_is_an_input_error():
 def test_cli_runs_npl_pool_and_writes_the_documented_files(tmp_path):
     out = tmp_path / "npl"
     rc = main(["run", str(REPO / "configs" / "npl_pool.yaml"), "--set", "simulation.paths=20",
-               "--out", str(out), "--quiet"])
+               "--set", "analysis=projection", "--out", str(out), "--quiet"])
     assert rc == 0
     names = {p.name for p in out.iterdir()}
     assert names == {"summary.parquet", "cashflows.parquet", "cashflow_quantiles.parquet", "paths.parquet",

@@ -12,7 +12,7 @@ import numpy as np
 from ..errors import InputError
 
 
-def cash_flow_matrix(values, name: str) -> tuple[np.ndarray, bool]:
+def cash_flow_matrix(values, name: str, *, contiguous: bool = True) -> tuple[np.ndarray, bool]:
     """Cash flows as a C-contiguous float64 (vectors, months) array.
 
     Parameters
@@ -21,6 +21,9 @@ def cash_flow_matrix(values, name: str) -> tuple[np.ndarray, bool]:
         One vector (months,) or a matrix (vectors, months) [currency].
     name : str
         Argument name for error messages.
+    contiguous : bool
+        False: a float64 view with any row stride is returned as it is (no
+        copy), e.g. the months 1..T of a (vectors, T + 1) array.
 
     Returns
     -------
@@ -36,7 +39,9 @@ def cash_flow_matrix(values, name: str) -> tuple[np.ndarray, bool]:
             f"{name}: expected one vector (months,) or a 2-D array (vectors, months), got shape {arr.shape}"
         )
     one_vector = arr.ndim == 1
-    matrix = np.ascontiguousarray(arr.reshape(1, -1) if one_vector else arr)
+    matrix = arr.reshape(1, -1) if one_vector else arr
+    if contiguous:
+        matrix = np.ascontiguousarray(matrix)
     if matrix.shape[1] == 0:
         raise InputError(f"{name}: expected at least one month, got shape {arr.shape}")
     # one pass, no temporary: the sum is finite when every element is (a sum

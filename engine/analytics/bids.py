@@ -35,6 +35,10 @@ the standard error too (each path is one draw of an outcome and its flows).
 For (c) a distribution-free confidence interval from binomial order
 statistics is given instead (see :func:`bid_at_confidence`).
 
+Each bid also has a ``*_from_pv`` form that takes the path PVs instead of
+the flows, for callers that discount each path as it is simulated and keep
+only its PVs (pricing a tape loan by loan); the flow forms call them.
+
 Helpers on full holder vectors (month 0 included, as :func:`engine.analytics.irr.irr`
 takes them): :func:`with_purchase` builds them from ``cf`` and a price,
 :func:`money_multiple` and :func:`expected_profit` summarise them.
@@ -50,6 +54,7 @@ import numpy as np
 from scipy.stats import binom
 
 from ..errors import InputError
+from ..kernels.present_value import pv_many
 from .arrays import annual_rate, cash_flow_matrix, non_negative
 
 # per-path yields: at most this many distinct values are discounted one
@@ -116,6 +121,48 @@ def pv_at_yield(cf, annual_yield):
                 factors = np.exp(-np.outer(np.log1p(y[block]), t))
                 pv[block] = np.einsum("ij,ij->i", matrix[block], factors)
     return float(pv[0]) if one_path else pv
+
+
+def pv_at_yields(cf, annual_yields, last_month=None) -> np.ndarray:
+    """Present value of each path at each of several yields, in one pass.
+
+    Parameters
+    ----------
+    cf : array_like, (paths, T)
+        Holder cash flows, month 0 excluded [currency]; a float64 view with
+        any row stride (the months 1..T of a (paths, T + 1) array) is read in
+        place.
+    annual_yields : array_like (k,)
+        Discount yields [annual effective decimal, in (-1, 1)].
+    last_month : array_like of int (paths,), optional
+        Each path's last month with a flow (later months are zero and are
+        skipped); default T.
+
+    Returns
+    -------
+    ndarray (paths, k)
+        Column j is the PV at ``annual_yields[j]``, as :func:`pv_at_yield`
+        (equal up to rounding), each path summed in month order
+        (:func:`engine.kernels.present_value.pv_many`): the same bits for a
+        path whatever the other paths of the call.
+    """
+    matrix, _ = cash_flow_matrix(cf, "cf", contiguous=False)
+    n, months = matrix.shape
+    y = np.atleast_1d(annual_rate(annual_yields, "annual_yields"))
+    if y.ndim != 1:
+        raise InputError(f"annual_yields: expected a 1-D array of yields, got shape {y.shape}")
+    if last_month is None:
+        last = np.full(n, months, dtype=np.int64)
+    else:
+        last = np.asarray(last_month, dtype=np.int64)
+        if last.shape != (n,) or (last < 0).any() or (last > months).any():
+            raise InputError(f"last_month: expected one month in [0, {months}] per path ({n},), got shape {last.shape}")
+    factors = np.empty((months, y.size))
+    for j, value in enumerate(y):
+        factors[:, j] = discount_factors(months, float(value))
+    out = np.empty((n, y.size))
+    pv_many(matrix, last, factors, out)
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -223,9 +270,34 @@ def bid_at_yield(cf, required_yield: float, costs: float = 0.0, *, groups=None) 
         ``price = mean_i PV_i(required_yield) - costs`` and its standard error.
     """
     costs = non_negative(costs, "costs")
-    pv = np.atleast_1d(pv_at_yield(cf, float(annual_rate(required_yield, "required_yield"))))
+    pv = pv_at_yield(cf, float(annual_rate(required_yield, "required_yield")))
+    return bid_from_pv(pv, costs, groups=groups)
+
+
+def bid_from_pv(pv, costs: float = 0.0, *, groups=None) -> BidEstimate:
+    """Bid (a) from path PVs: ``mean_i PV_i - costs`` and its standard error.
+
+    Parameters
+    ----------
+    pv : array_like (paths,)
+        Each path's PV at the required yield [currency] (:func:`pv_at_yield`).
+    costs : float
+        Paid at month 0 on top of the price [currency], >= 0.
+    groups : array_like (paths,), optional
+        As in :func:`bid_at_yield`.
+    """
+    costs = non_negative(costs, "costs")
+    pv = _path_values(pv, "pv")
     mean, se, k = _mean_and_standard_error(pv, groups)
     return BidEstimate(price=mean - costs, standard_error=se, mean_pv=mean, costs=costs, n_paths=pv.size, n_samples=k)
+
+
+def _path_values(values, name: str) -> np.ndarray:
+    """One finite value per path, as a 1-D float64 array."""
+    matrix, _ = cash_flow_matrix(np.atleast_1d(values), name)
+    if matrix.shape[0] != 1:
+        raise InputError(f"{name}: expected one value per path (paths,), got shape {np.shape(values)}")
+    return matrix[0]
 
 
 def _yield_of_each_code(codes: np.ndarray, outcome_yields) -> dict[int, float]:
@@ -270,13 +342,48 @@ def bid_by_outcome(cf, outcome_codes, outcome_yields, costs: float = 0.0, *, gro
     costs = non_negative(costs, "costs")
     matrix, _ = cash_flow_matrix(cf, "cf")
     n = matrix.shape[0]
+    codes = _outcome_codes(outcome_codes, n)
+    pv = np.atleast_1d(pv_at_yield(matrix, outcome_path_yields(codes, outcome_yields)))
+    return bid_by_outcome_from_pv(pv, codes, outcome_yields, costs, groups=groups)
+
+
+def _outcome_codes(outcome_codes, n: int) -> np.ndarray:
     codes = np.asarray(outcome_codes)
     if codes.shape != (n,) or not np.issubdtype(codes.dtype, np.integer):
         raise InputError(f"outcome_codes: expected one integer code per path ({n},), got {codes.dtype} {codes.shape}")
+    return codes
+
+
+def outcome_path_yields(outcome_codes, outcome_yields) -> np.ndarray:
+    """Each path's required yield, from its outcome code [annual effective decimal].
+
+    Parameters
+    ----------
+    outcome_codes : array_like of int (paths,)
+    outcome_yields : mapping or sequence, as in :func:`bid_by_outcome`.
+    """
+    codes = np.asarray(outcome_codes)
     yields = _yield_of_each_code(codes, outcome_yields)
     present, which = np.unique(codes, return_inverse=True)
-    per_path_yield = np.array([yields[int(c)] for c in present])[which]
-    pv = np.atleast_1d(pv_at_yield(matrix, per_path_yield))
+    return np.array([yields[int(c)] for c in present])[which].reshape(codes.shape)
+
+
+def bid_by_outcome_from_pv(pv, outcome_codes, outcome_yields, costs: float = 0.0, *, groups=None) -> BidEstimate:
+    """Bid (b) from path PVs, each at its own outcome's required yield.
+
+    Parameters
+    ----------
+    pv : array_like (paths,)
+        ``PV_i(y_(o(i)))`` [currency], e.g. ``pv_at_yield(cf,
+        outcome_path_yields(codes, outcome_yields))``.
+    outcome_codes, outcome_yields, costs, groups
+        As in :func:`bid_by_outcome`.
+    """
+    costs = non_negative(costs, "costs")
+    pv = _path_values(pv, "pv")
+    n = pv.size
+    codes = _outcome_codes(outcome_codes, n)
+    yields = _yield_of_each_code(codes, outcome_yields)
     mean, se, k = _mean_and_standard_error(pv, groups)
     parts = {}
     for code, y in yields.items():
@@ -414,13 +521,29 @@ def bid_at_confidence(
     antithetic pairs); its coverage is at least ``ci_level`` for any PV
     distribution whose CDF is not flat at level ``1 - confidence``.
     """
+    h = float(annual_rate(hurdle, "hurdle"))
+    return bid_at_confidence_from_pv(pv_at_yield(cf, h), h, confidence, costs, ci_level=ci_level)
+
+
+def bid_at_confidence_from_pv(
+    pv_at_hurdle, hurdle: float, confidence: float, costs: float = 0.0, *, ci_level: float = 0.95
+) -> ConfidenceBid:
+    """Bid (c) from the path PVs at the hurdle.
+
+    Parameters
+    ----------
+    pv_at_hurdle : array_like (paths,)
+        Each path's PV at ``hurdle`` [currency].
+    hurdle, confidence, costs, ci_level
+        As in :func:`bid_at_confidence` (``hurdle`` is only recorded).
+    """
     costs = non_negative(costs, "costs")
     h = float(annual_rate(hurdle, "hurdle"))
     if not 0.0 < confidence <= 1.0:
         raise InputError(f"confidence: expected a share in (0, 1], got {confidence:g}")
     if not 0.0 < ci_level < 1.0:
         raise InputError(f"ci_level: expected a probability in (0, 1), got {ci_level:g}")
-    pv = np.sort(np.atleast_1d(pv_at_yield(cf, h)))
+    pv = np.sort(_path_values(pv_at_hurdle, "pv_at_hurdle"))
     n = pv.size
     m = paths_needed(n, confidence)
     rank = n - m + 1

@@ -156,7 +156,9 @@ def irr(cash_flows, *, raise_on_failure: bool = False) -> IRRResult:
 PERCENTILES = (1, 5, 10, 25, 50, 75, 90, 95, 99)
 
 
-def irr_distribution(annual_irr, statuses, hurdle: float, *, cash_flows=None) -> dict[str, float]:
+def irr_distribution(
+    annual_irr, statuses, hurdle: float, *, cash_flows=None, npv_at_zero=None, npv_at_hurdle=None
+) -> dict[str, float]:
     """Statistics of per-path IRRs.
 
     Parameters
@@ -170,6 +172,11 @@ def irr_distribution(annual_irr, statuses, hurdle: float, *, cash_flows=None) ->
     cash_flows : array_like, (paths, T+1), optional
         The holder flows the IRRs came from (month 0 first) [currency]. Only
         used to place NO_SIGN_CHANGE paths in the two probabilities.
+    npv_at_zero, npv_at_hurdle : array_like (paths,), optional
+        Instead of ``cash_flows``: each path's NPV [currency] at 0 (the
+        undiscounted sum of its flows) and at the hurdle (month k discounted
+        by ``(1 + hurdle)^(-k/12)``), for callers that keep those and not the
+        flows. Only their NO_SIGN_CHANGE entries are read.
 
     Returns
     -------
@@ -194,8 +201,9 @@ def irr_distribution(annual_irr, statuses, hurdle: float, *, cash_flows=None) ->
       sign at every rate, so the path's IRR is below a rate exactly when its
       NPV at that rate is negative: with ``cash_flows`` the path enters the
       probabilities that way (NPV at 0 for ``p_irr_below_zero``, at the hurdle
-      for ``p_irr_below_hurdle``); without them it is left out of the
-      probabilities too (their denominator is ``n_in_probabilities``).
+      for ``p_irr_below_hurdle``), and likewise with ``npv_at_zero`` and
+      ``npv_at_hurdle``; without them it is left out of the probabilities too
+      (their denominator is ``n_in_probabilities``).
     - NOT_CONVERGED: left out of everything, counted.
 
     Percentiles use numpy's default linear interpolation between order
@@ -226,6 +234,21 @@ def irr_distribution(annual_irr, statuses, hurdle: float, *, cash_flows=None) ->
     below_zero = values < 0.0
     below_hurdle = values < hurdle_annual
     n_prob = values.size
+    if cash_flows is not None and (npv_at_zero is not None or npv_at_hurdle is not None):
+        raise InputError("cash_flows, npv_at_zero, npv_at_hurdle: give the flows or the two NPVs, not both")
+    if (npv_at_zero is None) != (npv_at_hurdle is None):
+        raise InputError("npv_at_zero, npv_at_hurdle: give both or neither")
+    if npv_at_zero is not None and no_sign.any():
+        npv_zero = np.asarray(npv_at_zero, dtype=np.float64)
+        npv_hurdle = np.asarray(npv_at_hurdle, dtype=np.float64)
+        if npv_zero.shape != irr_arr.shape or npv_hurdle.shape != irr_arr.shape:
+            raise InputError(
+                f"npv_at_zero, npv_at_hurdle: expected one NPV per path ({irr_arr.size},), "
+                f"got shapes {npv_zero.shape} and {npv_hurdle.shape}"
+            )
+        below_zero = np.concatenate([below_zero, npv_zero[no_sign] < 0.0])
+        below_hurdle = np.concatenate([below_hurdle, npv_hurdle[no_sign] < 0.0])
+        n_prob += int(np.count_nonzero(no_sign))
     if cash_flows is not None and no_sign.any():
         matrix, _ = cash_flow_matrix(cash_flows, "cash_flows")
         if matrix.shape[0] != irr_arr.size:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from .assumptions import Assumptions, Valuation
 from .economy import Economy
 from .fields import FilePath, FileRef, Fraction, Frozen
+from .pricing import HolderCosts, Pricing, Purchase, check_pricing_keys
 from .state_model import StateModel
 
 # the default horizon of the state model covers every scheduled maturity plus
@@ -50,6 +51,9 @@ class Output(Frozen):
     loans: bool = Field(default=False, description="write loans.parquet (outcome probabilities per loan)")
     quantiles: tuple[Fraction, ...] = Field(
         default=(0.05, 0.25, 0.5, 0.75, 0.95), description="across-path quantiles, decimals in [0, 1]"
+    )
+    path_cashflows: bool | None = Field(
+        default=None, description="pricing: write path_cashflows.parquet (holder cash per path and month)"
     )
 
     @field_validator("quantiles")
@@ -91,13 +95,17 @@ class Config(Frozen):
         file's folder; or ``loans``, inline rows.
     model : the cash-flow model, ``standard`` (SIFMA) or ``state`` (loan level).
     analysis : the analysis kind run on it (:mod:`engine.runs`); None picks
-        the default, ``projection``.
+        the first kind that applies (``pricing`` with a ``pricing`` block),
+        else ``projection``.
     assumptions, valuation, output : see the README key reference.
+    purchase, holder_costs, pricing : note pricing (:mod:`.pricing`).
     """
 
     name: str = Field(min_length=1)
     model: Literal["standard", "state"] = "standard"
-    analysis: str | None = Field(default=None, description="analysis kind (engine.runs); default: projection")
+    analysis: str | None = Field(
+        default=None, description="analysis kind (engine.runs); default: pricing with a pricing block, else projection"
+    )
     tape: FilePath = None
     loans: tuple[InlineLoan, ...] | None = None
     assumptions: Assumptions = Assumptions()
@@ -106,6 +114,14 @@ class Config(Frozen):
     simulation: Simulation = Simulation()
     economy: Economy = Economy()
     state_model: StateModel = StateModel()
+    purchase: Purchase | None = None
+    holder_costs: HolderCosts | None = None
+    pricing: Pricing | None = None
+
+    @model_validator(mode="after")
+    def _pricing_keys(self) -> "Config":
+        check_pricing_keys(self)
+        return self
 
     @model_validator(mode="after")
     def _tape_or_loans(self) -> "Config":

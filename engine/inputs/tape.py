@@ -24,6 +24,7 @@ ltv                no        unknown (NaN); original loan-to-value, decimal
 deferred_balance   no        0; non-interest-bearing forborne principal, due at payoff
 arrears            no        0; unpaid interest owed
 escrow_advances    no        0; taxes and insurance advanced, owed by the borrower
+asking_price       no        none (NaN); the seller's ask for the loan [currency], > 0 (note pricing)
 =================  ========  =========================================================
 
 Other columns are carried along untouched and ignored. Any null in a used
@@ -80,10 +81,11 @@ OPTIONAL_NUMERIC = {
     "deferred_balance": 0.0,
     "arrears": 0.0,
     "escrow_advances": 0.0,
+    "asking_price": np.nan,
 }
 OPTIONAL_TEXT = {"status": "current", "state": ""}
 # columns where a null means "unknown" rather than an error
-NULLABLE = {"property_value", "fico", "ltv", "state"}
+NULLABLE = {"property_value", "fico", "ltv", "state", "asking_price"}
 TEXT_COLUMNS = ("loan_id", *OPTIONAL_TEXT)
 NUMERIC_COLUMNS = ("balance", "note_rate", "remaining_term", *OPTIONAL_NUMERIC)
 USED_COLUMNS = (*REQUIRED, *OPTIONAL_NUMERIC, *OPTIONAL_TEXT)
@@ -123,6 +125,7 @@ class Loans:
     deferred_balance: np.ndarray  # float64 [currency]
     arrears: np.ndarray  # float64 [currency]
     escrow_advances: np.ndarray  # float64 [currency]
+    asking_price: np.ndarray  # float64 [currency], NaN none
 
     @property
     def n(self) -> int:
@@ -517,6 +520,9 @@ def _validate(table: pa.Table, source: str, problems: _Problems, bad: dict[str, 
             values = numeric(name, 0.0)
             rule(name, values, ~np.isfinite(values) | (values < 0) | (values > MAX_LOAN_AMOUNT), f"a non-negative amount, {cap}")
             money[name] = values
+        ask = numeric("asking_price", np.nan)
+        rule("asking_price", ask, (ask <= 0) | (ask > MAX_LOAN_AMOUNT) | np.isinf(ask),
+             f"a positive amount [currency], {cap} (or empty if none)")
         state_raw = text("state", "")
         state = np.array([s.strip().upper() for s in state_raw], dtype=object)
         known = default_timelines().months
@@ -541,6 +547,7 @@ def _validate(table: pa.Table, source: str, problems: _Problems, bad: dict[str, 
         fico=fico,
         ltv=ltv,
         **money,
+        asking_price=ask,
     )
 
 

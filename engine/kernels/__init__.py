@@ -8,5 +8,9 @@ They import nothing from the layers above them (config, inputs, models, API).
 - :mod:`.state`, :mod:`.hazard`, :mod:`.accounting`, :mod:`.integration`:
   the loan-level state model (layout, hazard model, accounting, the
   expected and sampled integrations);
+- :mod:`.holder`: per-loan holder cash flows and outcomes the sampled
+  integration can write in the same pass;
+- :mod:`.irr`: the IRR of many cash-flow vectors; :mod:`.present_value`:
+  their present values at a few rates;
 - :mod:`.rng`: counter-based random numbers (Threefry-2x64).
 """

@@ -6,6 +6,8 @@
 
 Both call the same hazard model (:func:`.hazard.exit_probs`) and the same
 accounting (:func:`.accounting.apply`); see :mod:`.state` for the layout.
+The sampled integration can also write per-loan holder cash flows and
+outcomes (:mod:`.holder`) in the same pass, without changing any other output.
 
 Dimensions: l = loans, p = paths (of the chunk), t = months (index 0
 unused), b = loan blocks, c = columns (``S_*``).
@@ -16,14 +18,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..jit import jit, pjit, prange
-from .accounting import add, apply, book_balances
+from .accounting import add, apply, book_balances, tick
 from .amortization import amort_schedule
 from .hazard import exit_probs, interp
+from .holder import R_DEED_IN_LIEU, R_FORECLOSURE, R_MODIFIED, R_PERFORMING, R_UNRESOLVED, holder_cash
 from .prepayment import prepay_schedule
 from .rng import PURPOSE_TRANSITION, uniform_pair
 from .state import (
     H_MOD_ROLL_MULT, H_TO_DQ30, K, N_TR, O_UNRESOLVED, S_CURRENT_BAL, S_DEFERRED_BAL,
-    S_INTEREST, S_MODIFIED_BAL, S_PREPAY_BASE, S_SCHED_PRIN, S_SERVICING, cell_layout,
+    S_INTEREST, S_MODIFIED_BAL, S_PREPAY_BASE, S_SCHED_PRIN, S_SERVICING, TR_CURE, TR_DIL, TR_PREPAY,
+    TR_STAY, cell_layout,
 )
 
 
@@ -87,6 +91,7 @@ def simulate(
     # outputs
     out,  # int64[b, p, t, c] zeroed
     out_loans,  # float64[l, N_O], added into
+    holder,  # HolderArrays: per-loan cash (l, p, t), outcome and month (l, p); sampled only, if on
 ):
     n_blocks = bounds.shape[0] - 1
     n_paths = hpi.shape[0]
@@ -98,6 +103,13 @@ def simulate(
     balance = loans.balance
     t_fc = loans.t_fc
     value0 = loans.value0
+    hold = holder.on and sampled
+    fee_p = tick(holder.fee_performing)
+    fee_np = tick(holder.fee_nonperforming)
+    # bound outside the prange: a write through `holder.cf[...]` inside it is lost (seen with numba 0.68)
+    h_cf = holder.cf
+    h_outcome = holder.outcome
+    h_resolved = holder.resolved
     for blk in prange(n_blocks):
         am = np.empty((2, H + 1))
         smm = np.empty((2, H + 1))
@@ -140,11 +152,17 @@ def simulate(
                     A[0, start] = loans.arrears[l]
                     D[0, start] = loans.deferred[l]
                 alive = True
+                via_dil = False  # holder outcome: the property came by deed-in-lieu
+                h_cash0 = 0
+                h_fee = 0
                 for t in range(1, H + 1):
                     row = out[blk, p, t]
                     value_now = value0[l] * hpi[p, t]
                     ltv = balance[l] * sched_frac[t - 1] / value_now if value_now > 0.0 else 10.0
                     if sampled:
+                        if hold:
+                            h_cash0 = holder_cash(row)
+                            h_fee = fee_p if s_cell == 0 else fee_np
                         u, _u2 = uniform_pair(seed, gp, gl, t, PURPOSE_TRANSITION)
                         if s_cell == 0:
                             a = am[s_branch, t]
@@ -169,6 +187,8 @@ def simulate(
                                     add(row, S_MODIFIED_BAL, s_bal)
                                 if s_dfr != 0.0:
                                     add(row, S_DEFERRED_BAL, s_dfr)
+                                if hold:
+                                    h_cf[l, p, t] = holder_cash(row) - h_cash0 - h_fee
                                 continue
                             exit_probs(probs, s_branch, 0, t_fc[l], fc0, reo0, sm, rm, 1.0, hp)
                         else:
@@ -188,11 +208,25 @@ def simulate(
                             rates[s_branch], nets[s_branch], fees, fc0, reo0, t_fc[l], t_reo,
                             value0[l], value_now, hp, row, orow, dest,
                         )
+                        old_cell = s_cell
                         s_cell = int(dest[0])
                         s_branch = int(dest[1])
                         s_bal = dest[2]
                         s_arr = dest[3]
                         s_dfr = dest[4]
+                        if hold:
+                            h_cf[l, p, t] = holder_cash(row) - h_cash0 - h_fee
+                            if tr == TR_DIL:
+                                via_dil = True
+                            if s_cell < 0:
+                                # paid off (prepaid, or matured paying) or sold out of REO
+                                if tr == TR_PREPAY or tr == TR_CURE or (old_cell <= 2 and tr == TR_STAY):
+                                    h_outcome[l, p] = R_MODIFIED if s_branch == 1 else R_PERFORMING
+                                elif via_dil:
+                                    h_outcome[l, p] = R_DEED_IN_LIEU
+                                else:
+                                    h_outcome[l, p] = R_FORECLOSURE
+                                h_resolved[l, p] = t
                         if s_cell < 0:
                             alive = False
                             break
@@ -247,6 +281,9 @@ def simulate(
                 if alive:
                     if sampled:
                         orow[O_UNRESOLVED] += 1.0
+                        if hold:
+                            h_outcome[l, p] = R_UNRESOLVED
+                            h_resolved[l, p] = H
                     else:
                         for br in range(2):
                             for c in range(n_cells):

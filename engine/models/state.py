@@ -27,6 +27,7 @@ from ..economy.hpi import simulate_hpi
 from ..inputs.tape import Loans
 from ..jit import block_bounds
 from ..kernels import state as ks
+from ..kernels.holder import holder_off
 from ..kernels.integration import simulate
 from ..kernels.prepayment import PrepayParams
 from ..kernels.state import HazardParams, LoanArrays
@@ -217,14 +218,28 @@ def simulate_chunk(
     order, so the final sums do not depend on how paths were chunked.
     """
     if n_blocks is None:
-        n_blocks = 2 * numba.get_num_threads()
+        n_blocks = kernel_blocks()
     bounds = block_bounds(ki.n_loans, max(1, min(ki.n_loans, n_blocks)))
     out = np.zeros((len(bounds) - 1, p1 - p0, ki.horizon + 1, ks.N_S), dtype=np.int64)
     outcomes = np.zeros((ki.n_loans, ks.N_O)) if loan_sums is None else loan_sums.copy()
-    simulate(ki.sampled, np.uint64(ki.seed), p0, bounds, 0, ki.loans, ki.prepay, ki.hazard, ki.hpi(p0, p1), out, outcomes)
-    per_path = out.sum(axis=0)  # int64 (paths, t, c): exact
+    simulate(
+        ki.sampled, np.uint64(ki.seed), p0, bounds, 0, ki.loans, ki.prepay, ki.hazard, ki.hpi(p0, p1), out, outcomes,
+        holder_off(),
+    )
+    return chunk_from_ticks(ki, p0, out.sum(axis=0), outcomes)  # int64 (paths, t, c): exact
+
+
+def kernel_blocks() -> int:
+    """Loan blocks per kernel call: two per thread (the split does not change results)."""
+    return 2 * numba.get_num_threads()
+
+
+def chunk_from_ticks(ki: KernelInputs, p0: int, per_path: np.ndarray, loan_sums: np.ndarray) -> ChunkSums:
+    """A :class:`ChunkSums` from the kernel's tick columns of every loan, summed
+    over loan blocks (int64 (paths, horizon + 1, N_S), filled in place with the
+    derived columns), and the per-loan outcome sums up to the chunk's last path."""
     _fill_derived(per_path, ki.start_current_ticks)
-    return ChunkSums(p0, per_path, outcomes)
+    return ChunkSums(p0, per_path, loan_sums)
 
 
 @dataclass

@@ -73,3 +73,99 @@ STATE_CASHFLOWS: dict[str, str] = {
     "smm": "voluntary_prepayments / current balance after scheduled amortisation [monthly decimal]",
     "roll_rate": "new_delinquencies / current balance at month start [monthly decimal]",
 }
+
+
+# pricing runs (engine.runs.pricing): IRRs, yields and hurdles are annual
+# effective decimals, (1 + monthly)^12 - 1; prices and bids are currency
+# unless the name ends in _pct_* (percent of the tape's UPB, property value or
+# total debt = UPB + arrears + deferred + escrow advances)
+_BID_MEANING = {
+    "bid_at_yield": "(a) price at which the mean path PV at required_yield equals price + costs",
+    "bid_by_outcome": "(b) each path discounted at its outcome's yield, weighted by the outcome's probability",
+    "bid_at_confidence": "(c) highest price with P(IRR >= hurdle) >= confidence",
+}
+
+# summary.parquet of a pricing run: these columns after the state model's
+PRICING_SUMMARY: dict[str, str] = {
+    "irr_mean": "mean path IRR of the whole tape at its purchase price [annual effective decimal]",
+    "irr_std": "standard deviation of the path IRRs (ddof 1)",
+    **{f"irr_p{p:02d}": f"{p}th percentile of the path IRRs" for p in (1, 5, 10, 25, 50, 75, 90, 95, 99)},
+    "p_irr_below_zero": "share of paths with IRR < 0",
+    "p_irr_below_hurdle": "share of paths with IRR < hurdle",
+    "expected_profit": "mean over paths of the undiscounted holder cash less price and costs [currency]",
+    "money_multiple": "mean over paths of holder inflows / outflows (purchase included), undiscounted",
+    **{name: f"{meaning}, whole tape [currency]" for name, meaning in _BID_MEANING.items()},
+    **{
+        f"{name}_{base}": f"{name} in percent of the tape's {label}"
+        for name in _BID_MEANING
+        for base, label in (("pct_upb", "UPB"), ("pct_value", "property value"), ("pct_debt", "total debt"))
+    },
+    "bid_at_yield_se": "Monte Carlo standard error of bid_at_yield [currency]",
+    "bid_by_outcome_se": "Monte Carlo standard error of bid_by_outcome [currency]",
+    "bid_at_confidence_ci_low": "lower end of the 95% order-statistic interval of bid_at_confidence [currency]",
+    "bid_at_confidence_ci_high": "upper end of that interval [currency]",
+    "purchase_price": "price of the whole tape: asks, else purchase.price x UPB [currency]",
+    "purchase_price_pct_upb": "purchase_price in percent of UPB",
+    "purchase_costs": "acquisition costs of the whole tape, purchase.costs x loans [currency]",
+    "total_debt": "UPB + arrears + deferred + escrow advances [currency]",
+    "property_value": "property values today [currency]",
+    "required_yield": "pricing.required_yield [annual effective decimal]",
+    "hurdle": "pricing.hurdle [annual effective decimal]",
+    "confidence": "pricing.confidence",
+    "irr_n_converged": "paths with an IRR",
+    "irr_n_total_loss": "paths where nothing came back (IRR -100%)",
+    "irr_n_no_sign_change": "paths with no IRR (NPV of one sign); in the probabilities by their NPV",
+    "irr_n_not_converged": "paths where the solver failed (left out)",
+    "loans_ask_above_bid": "loans whose asking price is above the chosen bid (pricing.bid)",
+}
+
+# paths.parquet of a pricing run: these columns after the state model's
+PRICING_PATHS: dict[str, str] = {
+    "irr": "IRR of the whole tape bought at its purchase price [annual effective decimal]; NaN without one",
+    "irr_monthly": "the monthly IRR [monthly decimal]",
+    "irr_status": "converged, total_loss (IRR -100%), no_sign_change or not_converged",
+    "outcome": "performing, modified, deed_in_lieu, foreclosure, unresolved; mixed when the loans differ",
+    "months_to_resolution": "month the last loan resolves (the horizon when one is unresolved)",
+    "profit": "undiscounted holder cash less price and costs [currency]",
+}
+
+# outcomes.parquet: one row per outcome, over every loan and path
+OUTCOMES: dict[str, str] = {
+    "outcome": "performing, modified, deed_in_lieu, foreclosure, unresolved",
+    "probability": "share of loan-paths ending so",
+    "irr_mean": "mean IRR of those loan-paths at the loan's ask [annual effective decimal]",
+    "irr_median": "median IRR of those loan-paths",
+    "months_mean": "mean months to resolution",
+    "proceeds_mean": "mean undiscounted holder cash after the purchase [currency]",
+}
+
+# bids.parquet: one row per loan
+BIDS: dict[str, str] = {
+    "loan_id": "tape loan_id",
+    "upb": "unpaid principal balance (tape balance) [currency]",
+    "total_debt": "UPB + arrears + deferred + escrow advances [currency]",
+    "property_value": "property value today [currency]",
+    "asking_price": "the loan's price: the tape's asking_price, else purchase.price x UPB [currency]",
+    **{name: f"{meaning} [currency]" for name, meaning in _BID_MEANING.items()},
+    **{f"{name}_pct_upb": f"{name} in percent of UPB" for name in _BID_MEANING},
+    "irr_mean_at_ask": "mean path IRR bought at asking_price + costs [annual effective decimal]",
+    "p_irr_below_hurdle_at_ask": "share of paths with IRR < hurdle at the ask",
+    "p_performing": "share of paths paid off without a modification",
+    "p_modified": "share of paths paid off after a modification",
+    "p_deed_in_lieu": "share of paths ending in a deed-in-lieu (and REO sale)",
+    "p_foreclosure": "share of paths ending in a foreclosure (and REO sale)",
+    "p_unresolved": "share of paths still live at the horizon",
+    "months_to_resolution_mean": "mean months to resolution",
+    "ask_above_bid": "asking_price above the chosen bid (pricing.bid)",
+    "asking_price_pct_upb": "asking_price in percent of UPB",
+    "bid_at_yield_se": "Monte Carlo standard error of bid_at_yield [currency]",
+    "bid_by_outcome_se": "Monte Carlo standard error of bid_by_outcome [currency]",
+    "irr_median_at_ask": "median path IRR at the ask [annual effective decimal]",
+}
+
+# path_cashflows.parquet (output.path_cashflows: true)
+PATH_CASHFLOWS: dict[str, str] = {
+    "path": "path index",
+    "month": "0 = the purchase, -(price + costs); then projection months",
+    "cash_flow": "holder cash of the whole tape that month [currency]",
+}

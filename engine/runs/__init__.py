@@ -3,8 +3,10 @@
 Each kind is one module that registers an :class:`AnalysisKind`: its name,
 the config keys it reads, and a function ``run(config, loans, progress) ->
 Analysis`` that produces its named tables. ``engine.run`` looks the kind up
-here by the config's ``analysis`` key (``projection`` when not given); an
-unknown name is a :class:`~engine.errors.ConfigError` naming it.
+here by the config's ``analysis`` key; when it is not given, the first
+registered kind that ``applies`` to the config (``pricing`` for a config
+with a ``pricing`` block), else ``projection``. An unknown name is a
+:class:`~engine.errors.ConfigError` naming it.
 
 To add a kind: write ``engine/runs/<name>.py`` with a ``run`` function and a
 ``register(AnalysisKind(...))`` call, and import it below.
@@ -44,12 +46,16 @@ class AnalysisKind:
     reads : the top-level config keys it reads (documentation, and the
         keys ``run.json`` shows for it).
     run : ``run(config, loans, progress) -> Analysis``.
+    applies : ``applies(config) -> bool``: the kind runs a config that names
+        no ``analysis`` when this is true (None: only when named, or as the
+        default).
     """
 
     name: str
     description: str
     reads: tuple[str, ...]
     run: Callable[..., Analysis]
+    applies: Callable[[Any], bool] | None = None
 
 
 _KINDS: dict[str, AnalysisKind] = {}
@@ -63,8 +69,13 @@ def register(kind: AnalysisKind) -> AnalysisKind:
     return kind
 
 
-def get(name: str | None) -> AnalysisKind:
-    """The kind called ``name`` (None: the default); unknown names raise."""
+def get(name: str | None, config: Any = None) -> AnalysisKind:
+    """The kind called ``name``; unknown names raise. With ``name`` None, the
+    first registered kind that applies to ``config``, else the default."""
+    if name is None and config is not None:
+        for kind in _KINDS.values():
+            if kind.applies is not None and kind.applies(config):
+                return kind
     key = DEFAULT_KIND if name is None else name
     try:
         return _KINDS[key]
@@ -80,5 +91,6 @@ def names() -> tuple[str, ...]:
 
 
 from . import projection  # noqa: E402,F401  (registers itself)
+from . import pricing  # noqa: E402,F401  (registers itself)
 
 __all__ = ["Analysis", "AnalysisKind", "DEFAULT_KIND", "get", "names", "register"]

@@ -1,0 +1,118 @@
+"""The state model's per-loan holder cash flows, one block of loans and one
+chunk of paths at a time.
+
+:func:`simulate_block` runs the state kernel (sampled integration) on loans
+``l0 .. l1 - 1`` of the tape and paths ``p0 .. p1 - 1`` and returns, beside
+the usual tick columns (for these loans) and per-loan outcome sums, each
+loan's holder cash per path and month, how each loan-path ended and when
+(:mod:`engine.kernels.holder`). The kernel sees the block's global loan
+index, so every random number is the one the whole-tape run draws: the tick
+columns of all blocks add up, exactly, to the projection's.
+
+Memory: a block holds (loans x paths x months) int64 ticks; callers size
+blocks with :func:`block_shape` and discard each block's flows after use, so
+nothing ever holds the whole tape x paths x months.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..jit import block_bounds
+from ..kernels import state as ks
+from ..kernels.holder import holder_on
+from ..kernels.integration import simulate
+from ..kernels.state import LoanArrays
+from .state import KernelInputs, kernel_blocks
+
+# holder cash of one block (int64 ticks); a block's float copies take a few times this
+HOLDER_BLOCK_BYTES = 64 * 2**20
+# fewest paths per kernel call: each call recomputes every loan's schedules
+MIN_CHUNK_PATHS = 16
+
+
+@dataclass(frozen=True)
+class HolderBlock:
+    """What one block of loans on one chunk of paths returns.
+
+    per_path : int64 (paths, horizon + 1, N_S) tick columns of these loans
+        (derived columns not filled; add blocks, then
+        :func:`engine.models.state.chunk_from_ticks`).
+    loan_sums : float64 (loans, N_O) the loans' outcome sums up to path p1 - 1.
+    cf : int64 (loans, paths, horizon + 1) holder cash [ticks of 1 / TICKS
+        currency]; month 0 is 0 (the purchase is the caller's).
+    outcome : int8 (loans, paths) resolution code (``R_*``).
+    resolved : int32 (loans, paths) month of resolution (horizon if unresolved).
+    """
+
+    l0: int
+    p0: int
+    per_path: np.ndarray
+    loan_sums: np.ndarray
+    cf: np.ndarray
+    outcome: np.ndarray
+    resolved: np.ndarray
+
+
+def block_shape(n_loans: int, n_paths: int, horizon: int, chunk_paths: int) -> tuple[int, int]:
+    """``(paths per chunk, loans per block)``.
+
+    Whole-tape blocks on chunks of paths small enough that the block's holder
+    cash stays within :data:`HOLDER_BLOCK_BYTES`, but never below
+    :data:`MIN_CHUNK_PATHS` paths (nor above ``chunk_paths``); with a tape too
+    large for that, blocks of fewer loans. Neither choice changes a result.
+    """
+    per_loan_path = (horizon + 1) * 8
+    paths = HOLDER_BLOCK_BYTES // max(1, n_loans * per_loan_path)
+    paths = max(1, min(n_paths, chunk_paths, max(MIN_CHUNK_PATHS, paths)))
+    loans = max(1, min(n_loans, HOLDER_BLOCK_BYTES // (paths * per_loan_path)))
+    return paths, loans
+
+
+def loan_slice(la: LoanArrays, l0: int, l1: int) -> LoanArrays:
+    """Loans ``l0 .. l1 - 1`` of the kernel's loan group (views)."""
+    return LoanArrays(*(a[l0:l1] for a in la))
+
+
+def simulate_block(
+    ki: KernelInputs,
+    p0: int,
+    hpi: np.ndarray,
+    l0: int,
+    l1: int,
+    loan_sums: np.ndarray,
+    fee_performing: float,
+    fee_nonperforming: float,
+    n_blocks: int | None = None,
+) -> HolderBlock:
+    """Run loans ``l0 .. l1 - 1`` on paths ``p0 .. p0 + len(hpi) - 1`` with holder outputs.
+
+    A pure function: nothing passed in is modified.
+
+    Parameters
+    ----------
+    ki : the resolved kernel inputs (sampled integration).
+    p0 : global index of the chunk's first path.
+    hpi : (paths, horizon + 1) the chunk's home-price paths (``ki.hpi(p0, p1)``).
+    l0, l1 : the block's loans (global indexes).
+    loan_sums : (l1 - l0, N_O) these loans' outcome sums of paths 0 .. p0 - 1.
+    fee_performing, fee_nonperforming : the holder's monthly servicing cost
+        per loan, current / not current at the month's start [currency].
+    n_blocks : kernel loan blocks (parallel work units); default two per thread.
+    """
+    if not ki.sampled:
+        raise ValueError("holder cash flows need the sampled integration")
+    n_loans = l1 - l0
+    n_paths = hpi.shape[0]
+    H = ki.horizon
+    bounds = block_bounds(n_loans, max(1, min(n_loans, n_blocks or kernel_blocks())))
+    out = np.zeros((len(bounds) - 1, n_paths, H + 1, ks.N_S), dtype=np.int64)
+    sums = loan_sums.copy()
+    holder = holder_on(n_loans, n_paths, H, fee_performing, fee_nonperforming)
+    simulate(
+        True, np.uint64(ki.seed), p0, bounds, l0, loan_slice(ki.loans, l0, l1), ki.prepay, ki.hazard, hpi,
+        out, sums, holder,
+    )
+    return HolderBlock(l0, p0, out.sum(axis=0), sums, holder.cf, holder.outcome, holder.resolved)

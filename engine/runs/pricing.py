@@ -1,0 +1,241 @@
+"""The ``pricing`` analysis kind: what a note, or a seller's tape, returns at
+its price, how likely each outcome is, and the most to bid for it.
+
+Chosen for a config with a ``pricing:`` block (and no other ``analysis``).
+It runs the state model's sampled integration once, with the kernel's
+per-loan holder outputs on (:mod:`engine.kernels.holder`), loan block by
+loan block and chunk of paths by chunk of paths
+(:func:`engine.models.holder.simulate_block`). Each block's holder flows are
+reduced at once to per-loan, per-path values (PVs at the required, outcome
+and hurdle yields, the undiscounted proceeds, the IRR at the loan's price)
+and discarded; the tape's flows per path are the exact int64 sum over its
+loans. The state model's own tables (``cashflows``, ``cashflow_quantiles``,
+``paths``, ``summary``, ``loans``) are those the projection writes for the
+same config, bit for bit; ``summary`` and ``paths`` gain the pricing
+columns, and ``outcomes``, ``bids`` and (on request) ``path_cashflows`` are
+added.
+
+Prices: each loan's price is the tape's ``asking_price`` [currency] where
+given, else ``purchase.price`` percent of its UPB; ``purchase.costs`` is paid
+on top for each loan. The tape is bought at the sum of the prices.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pyarrow as pa
+
+from .. import config as cfg
+from ..analytics.pricing import LoanPathValues, block_values, loan_bids, outcome_mix, tape_measures
+from ..config.pricing import HolderCosts, Purchase
+from ..errors import InputError, TapeError
+from ..inputs.tape import STATUS_CODE, Loans
+from ..kernels import state as ks
+from ..kernels.holder import RESOLUTION_NAMES
+from ..models.holder import block_shape, simulate_block
+from ..models.state import KernelInputs, StateSums, chunk_from_ticks, kernel_inputs, reduce_chunk
+from ..output.pricing import (
+    bids_table,
+    outcomes_table,
+    path_cashflows_table,
+    pricing_path_columns,
+    pricing_summary,
+    with_columns,
+)
+from ..output.tables import state_tables
+from . import Analysis, AnalysisKind, register
+
+# loans x paths values a pricing run keeps (PVs, IRRs, outcomes): refused above this
+MAX_LOAN_PATH_BYTES = 4 * 2**30
+
+
+def _source(config: cfg.Config) -> str:
+    return str(config.tape) if config.tape is not None else "loans"
+
+
+def loan_prices(config: cfg.Config, loans: Loans) -> np.ndarray:
+    """Each loan's price [currency]: its ``asking_price``, else ``purchase.price``
+    percent of its UPB; a loan with neither is an error naming it."""
+    price_pct = config.purchase.price if config.purchase is not None else None
+    ask = loans.asking_price
+    fallback = np.nan if price_pct is None else price_pct / 100.0 * loans.balance
+    prices = np.where(np.isfinite(ask), ask, fallback)
+    missing = np.flatnonzero(~np.isfinite(prices))
+    if missing.size:
+        i = int(missing[0])
+        raise TapeError(
+            f"{_source(config)}: loan {loans.loan_id[i]!r} (row {i + 1}): no price: give purchase.price "
+            "(percent of UPB) or the tape column asking_price [currency]"
+        )
+    return np.asarray(prices, dtype=np.float64)
+
+
+def check_property_values(config: cfg.Config, loans: Loans) -> None:
+    """A loan that can end in a foreclosure or a deed-in-lieu is sold at its
+    property's value: without a ``property_value`` (and no fixed
+    ``state_model.liquidation.severity``) it cannot be priced."""
+    sm = config.state_model
+    if sm.liquidation.severity is not None:
+        return
+    d = sm.delinquency
+    to_reo = d.dq90.to_foreclosure + d.dq60.deed_in_lieu + d.dq90.deed_in_lieu + d.foreclosure.deed_in_lieu > 0
+    in_fc = (loans.status == STATUS_CODE["foreclosure"]) | (loans.status == STATUS_CODE["reo"])
+    stays_current = (loans.status == STATUS_CODE["current"]) & (loans.payments_behind == 0) & (d.current.to_dq30 == 0)
+    possible = in_fc | (to_reo & ~stays_current)
+    missing = np.flatnonzero(possible & ~np.isfinite(loans.property_value))
+    if missing.size:
+        i = int(missing[0])
+        raise TapeError(
+            f"{_source(config)}: loan {loans.loan_id[i]!r} (row {i + 1}): column property_value: required for "
+            "pricing, as the loan can end in a foreclosure or a deed-in-lieu sold at the property's value "
+            "(give property_value, or a fixed state_model.liquidation.severity)"
+        )
+
+
+def _groups(config: cfg.Config, n_paths: int) -> np.ndarray | None:
+    """Antithetic home-price pairs are one sample each in standard errors."""
+    if config.economy.hpi.antithetic and n_paths % 2 == 0 and n_paths > 2:
+        return np.arange(n_paths) // 2
+    return None
+
+
+def run(config: cfg.Config, loans: Loans, progress: Callable[[int, int], None] | None = None) -> Analysis:
+    """Price ``loans`` under ``config`` (see the module docstring)."""
+    pr = config.pricing
+    purchase = config.purchase or Purchase()
+    prices = loan_prices(config, loans)
+    check_property_values(config, loans)
+    ki = kernel_inputs(config, loans)
+    check_memory(loans.n, ki.n_paths)
+    outlay = prices + purchase.costs
+    hurdle = pr.hurdle_rate
+    by_name = pr.yields_by_outcome()
+    outcome_yields = tuple(by_name[name] for name in RESOLUTION_NAMES)
+    sums, values, tape_ticks = simulate_holder(
+        config, ki, outlay, pr.required_yield, hurdle, outcome_yields, progress
+    )
+
+    n_loans, n_paths = loans.n, ki.n_paths
+    groups = _groups(config, n_paths)
+    tape_flows = tape_ticks[:, 1:] / ks.TICKS
+    price_total = float(prices.sum())
+    costs_total = purchase.costs * n_loans
+    tape = tape_measures(
+        tape_flows, values, price_total, costs_total, pr.required_yield, hurdle, pr.confidence, groups=groups
+    )
+    per_loan = loan_bids(
+        values, outlay, purchase.costs, pr.required_yield, hurdle, pr.confidence, outcome_yields, groups
+    )
+
+    la = ki.loans
+    debt = la.balance + la.arrears + la.deferred  # arrears include escrow advances
+    ask_above = prices > per_loan[f"bid_{pr.bid}"]
+    bids = {
+        "loan_id": np.asarray(loans.loan_id.astype(str), dtype=object),
+        "upb": loans.balance,
+        "total_debt": debt,
+        "property_value": la.value0,
+        "asking_price": prices,
+        **per_loan,
+        "ask_above_bid": ask_above,
+        "asking_price_pct_upb": 100.0 * prices / loans.balance,
+    }
+    for name in ("bid_at_yield", "bid_by_outcome", "bid_at_confidence"):
+        bids[f"{name}_pct_upb"] = 100.0 * per_loan[name] / loans.balance
+
+    tables = state_tables(config, loans, sums)
+    summary = tables["summary"].to_pylist()[0]
+    summary.update(
+        pricing_summary(
+            tape, float(loans.balance.sum()), float(la.value0.sum()), float(debt.sum()), price_total, costs_total,
+            pr.required_yield, hurdle, pr.confidence, int(ask_above.sum()),
+        )
+    )
+    tables["summary"] = pa.Table.from_pylist([summary])
+    tables["paths"] = with_columns(tables["paths"], pricing_path_columns(tape, values))
+    tables["outcomes"] = outcomes_table(outcome_mix(values, outlay, hurdle))
+    tables["bids"] = bids_table(bids)
+    if config.output.path_cashflows:
+        tables["path_cashflows"] = path_cashflows_table(tape_flows, price_total + costs_total)
+    sim = config.simulation
+    return Analysis(
+        tables,
+        details={"sums": sums, "values": values, "tape_flows": tape_flows, "prices": prices, "tape": tape},
+        metadata={"engine.seed": str(sim.seed), "engine.integration": sim.integration},
+    )
+
+
+def check_memory(n_loans: int, n_paths: int) -> None:
+    """Refuse, before any kernel runs, a run whose loans x paths values would not fit."""
+    need = n_loans * n_paths * LoanPathValues.BYTES_PER_VALUE
+    if need > MAX_LOAN_PATH_BYTES:
+        fit = MAX_LOAN_PATH_BYTES // (n_loans * LoanPathValues.BYTES_PER_VALUE)
+        raise InputError(
+            f"simulation.paths: pricing {n_loans:,} loans on {n_paths:,} paths keeps {need / 2**30:,.1f} GiB of "
+            f"per-loan, per-path values (limit {MAX_LOAN_PATH_BYTES / 2**30:.0f} GiB); use at most {fit:,} paths, "
+            "or price the tape in parts"
+        )
+
+
+def simulate_holder(
+    config: cfg.Config,
+    ki: KernelInputs,
+    outlay: np.ndarray,
+    required_yield: float,
+    hurdle: float,
+    outcome_yields: tuple[float, ...],
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[StateSums, LoanPathValues, np.ndarray]:
+    """Run the state model with holder outputs, loan block by chunk of paths.
+
+    Returns the reduced state-model sums (as the projection's), the
+    loans x paths values (:func:`engine.analytics.pricing.block_values`) and
+    the tape's holder cash per path, int64 ticks (paths, horizon + 1).
+    Each block's flows are discarded once reduced.
+    """
+    holder = HolderCosts() if config.holder_costs is None else config.holder_costs
+    n_loans, n_paths, H = ki.n_loans, ki.n_paths, ki.horizon
+    chunk_paths, block_loans = block_shape(n_loans, n_paths, H, config.simulation.chunk_paths)
+    sums = StateSums.empty(n_paths, H, n_loans)
+    values = LoanPathValues.empty(n_loans, n_paths)
+    tape_ticks = np.zeros((n_paths, H + 1), dtype=np.int64)
+    loan_sums = np.zeros((n_loans, ks.N_O))
+    for p0 in range(0, n_paths, chunk_paths):
+        p1 = min(n_paths, p0 + chunk_paths)
+        hpi = ki.hpi(p0, p1)
+        ticks = np.zeros((p1 - p0, H + 1, ks.N_S), dtype=np.int64)
+        for l0 in range(0, n_loans, block_loans):
+            l1 = min(n_loans, l0 + block_loans)
+            blk = simulate_block(
+                ki, p0, hpi, l0, l1, loan_sums[l0:l1],
+                holder.servicing_performing_monthly, holder.servicing_nonperforming_monthly,
+            )
+            ticks += blk.per_path  # int64: exact in any loan order
+            loan_sums[l0:l1] = blk.loan_sums
+            tape_ticks[p0:p1] += blk.cf.sum(axis=0)
+            block = block_values(
+                blk.cf, blk.outcome, blk.resolved, outlay[l0:l1], required_yield, hurdle, outcome_yields
+            )
+            values.fill(l0, p0, block)
+            del blk, block
+        reduce_chunk(sums, chunk_from_ticks(ki, p0, ticks, loan_sums.copy()))
+        if progress is not None:
+            progress(p1, n_paths)
+    return sums, values, tape_ticks
+
+
+def _applies(config: cfg.Config) -> bool:
+    return config.pricing is not None
+
+
+register(
+    AnalysisKind(
+        name="pricing",
+        description="note investor analytics: holder IRR distribution, outcome mix, bids three ways, per loan",
+        reads=("assumptions", "simulation", "economy", "state_model", "purchase", "holder_costs", "pricing", "output"),
+        run=run,
+        applies=_applies,
+    )
+)
