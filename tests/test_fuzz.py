@@ -30,10 +30,14 @@ MAX_PATHS = 4
 MAX_HORIZON = 60
 
 # columns that may hold NaN by design: a mean month or severity of an outcome
-# that never happens, a yield measure whose solver found no root (data, not an error)
+# that never happens, a yield measure whose solver found no root (data, not an error);
+# in pricing runs, an IRR with no root (status column beside it), statistics of an
+# outcome no path reaches, an interval end too few paths bound, a loan with no ask
 NAN_ALLOWED = re.compile(
     r"^(month_.*|loss_severity|wal|pv|yield_bey|mortgage_yield|average_life|macaulay_duration|"
-    r"modified_duration|convexity|pv_std)$"
+    r"modified_duration|convexity|pv_std|"
+    r"irr|irr_monthly|irr_mean|irr_median|irr_std|irr_p\d\d|irr_(mean|median|std)_at_ask|p_irr_below_.*|"
+    r"months_mean|proceeds_mean|bid_at_confidence_ci_(low|high)|asking_price|.*_pct_value|money_multiple)$"
 )
 
 

@@ -515,3 +515,11 @@ def test_column_names_with_line_breaks_are_quoted_and_ignored_columns_may_repeat
     table = pa.table({"loan_id": ["A"], "balance": [1.0], "x\ny": [1], "note": [1]}).append_column("note", pa.array([2]))
     msg = str(pytest.raises(TapeError, loans_from_table, table, source="t").value)
     assert msg == "t: missing required column(s) note_rate, remaining_term (have: loan_id, balance, 'x\\ny', note, note)"
+
+
+def test_a_balance_below_a_cent_is_refused():
+    """A denormal balance (5e-324, found by the fuzzer) made percent-of-UPB bids overflow."""
+    table = pa.table({"loan_id": ["A", "B"], "balance": [5e-324, 100.0], "note_rate": [0.05, 0.05],
+                      "remaining_term": [60, 60]})
+    with pytest.raises(TapeError, match=r"loan 'A' \(row 1\): column balance: expected a balance of at least 0.01"):
+        loans_from_table(table)

@@ -60,6 +60,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..config.fields import MAX_LOAN_AMOUNT, percent_hint
+
+MIN_BALANCE = 0.01  # [currency]: a smaller balance is a data error (e.g. 5e-324)
 from ..errors import TapeError
 from .timelines import default_timelines
 
@@ -475,6 +477,7 @@ def _validate(table: pa.Table, source: str, problems: _Problems, bad: dict[str, 
     with np.errstate(invalid="ignore"):
         balance = numeric("balance", None)
         rule("balance", balance, ~np.isfinite(balance) | (balance <= 0) | (balance > MAX_LOAN_AMOUNT), f"a positive balance, {cap}")
+        rule("balance", balance, (balance > 0) & (balance < MIN_BALANCE), f"a balance of at least {MIN_BALANCE:g} (a cent)")
         note_rate = numeric("note_rate", None)
         rule("note_rate", note_rate, ~np.isfinite(note_rate) | (note_rate < 0) | (note_rate >= 1),
              "an annual decimal in [0, 1)", percent_hint)

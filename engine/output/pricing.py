@@ -7,6 +7,8 @@ Column meanings and units: :mod:`.columns` (``PRICING_SUMMARY``,
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyarrow as pa
 
@@ -50,8 +52,11 @@ def pricing_summary(
         row[f"{name}_pct_debt"] = _pct(amount, debt)
     row["bid_at_yield_se"] = tape.bid_at_yield.standard_error
     row["bid_by_outcome_se"] = tape.bid_by_outcome.standard_error
-    row["bid_at_confidence_ci_low"] = tape.bid_at_confidence.ci_low
-    row["bid_at_confidence_ci_high"] = tape.bid_at_confidence.ci_high
+    # an end the paths cannot bound (too few paths on that side) is unbounded
+    # analytically (-inf/+inf) and reported as not available (NaN)
+    ci = tape.bid_at_confidence
+    row["bid_at_confidence_ci_low"] = ci.ci_low if math.isfinite(ci.ci_low) else math.nan
+    row["bid_at_confidence_ci_high"] = ci.ci_high if math.isfinite(ci.ci_high) else math.nan
     row.update(
         purchase_price=price,
         purchase_price_pct_upb=_pct(price, upb),
