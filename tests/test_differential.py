@@ -146,7 +146,7 @@ def state_models(draw):
         "multipliers": {
             "mtm_ltv": {"ltv": knots, "roll": [draw(unit(3)) for _ in knots], "cure": [draw(unit(3)) for _ in knots]},
             "fico_center": draw(st.floats(600, 750)), "fico_roll": draw(st.floats(-1.5, 0.5)),
-            "fico_cure": draw(st.floats(-0.5, 1.0)), "original_ltv_roll": draw(unit(2)),
+            "fico_cure": draw(st.floats(-0.5, 1.0)), "original_ltv_roll": draw(unit(4)),
         },
         "modification": {"rate_cut": draw(unit(0.05)), "rate_floor": draw(st.none() | unit(0.06)),
                          "term_months": draw(st.integers(60, 480)), "forbearance": draw(unit(0.3))},
@@ -316,10 +316,11 @@ def test_ltv_cure_multiplier_under_a_fixed_hpi_scenario():
     np.testing.assert_allclose(col(r.cashflows, "dq30_balance"), dq30[1:], rtol=0, atol=1e-3)
 
 
-def test_ltv_roll_multiplier_under_a_fixed_hpi_scenario():
+@pytest.mark.parametrize("ltv0", [0.2, 0.9, 2.0])  # original-LTV factor clipped at 0.5, free, clipped at 2
+def test_ltv_roll_multiplier_under_a_fixed_hpi_scenario(ltv0):
     """roll_rate(t) = to_dq30 x exp(fico_roll (fico - 680)/100) x clip(1 + (ltv0 - 0.8), 0.5, 2)
     x the LTV curve at month t's mark-to-market LTV, whatever the cures do."""
-    V, p, fico, ltv0, months = 240_000.0, 0.03, 620.0, 0.9, 36
+    V, p, fico, months = 240_000.0, 0.03, 620.0, 36
     knots, roll = [0.6, 1.0, 1.4], [0.7, 1.5, 2.5]
     sm = merge(ALL_OFF, NO_COSTS, {"delinquency": {"current": {"to_dq30": p}, "dq30": {"cure": 1.0}},
                                    "multipliers": {"mtm_ltv": {"ltv": knots, "roll": roll, "cure": [1.0] * 3},

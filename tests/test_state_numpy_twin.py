@@ -90,6 +90,22 @@ def short_terms(loans: Loans) -> Loans:
     return dataclasses.replace(loans, remaining_term=term.astype(np.int64))
 
 
+def gappy(loans: Loans) -> Loans:
+    """Tape columns left unknown, so the documented defaults apply: no state
+    (default timeline), no property value (from original balance / LTV, or
+    balance / 0.80 without either), no FICO, and arrears 0 for loans behind
+    (estimated from the missed interest)."""
+    i = np.arange(loans.n)
+    return dataclasses.replace(
+        loans,
+        state=np.where(i % 3 == 0, "", loans.state).astype(object),
+        property_value=np.where(i % 4 == 0, np.nan, loans.property_value),
+        ltv=np.where(i % 5 == 0, np.nan, loans.ltv),
+        fico=np.where(i % 3 == 1, np.nan, loans.fico),
+        arrears=np.where(i % 2 == 0, 0.0, loans.arrears),
+    )
+
+
 CASES = {
     # defaults: every transition on, fixed-table prepayment (by age)
     "default": (lambda: state_config(), mixed_loans,
@@ -111,6 +127,12 @@ CASES = {
              lambda: short_terms(mixed_loans()),
              [ks.S_PREPAY, ks.S_MATURED, ks.S_CURES, ks.S_MODS, ks.S_DIL, ks.S_FC_STARTS, ks.S_LIQ_BAL,
               ks.S_PRIN_LOSS]),
+    # a tape with gaps (defaults for state, value, FICO, arrears), per-state timeline overrides and a
+    # default timeline for loans with no state
+    "gappy": (lambda: state_config(
+                 state_model={"foreclosure": {"timeline_months": {"CA": 5, "TX": 9, "NY": 20}, "default_months": 11}}),
+              lambda: gappy(mixed_loans()),
+              [ks.S_PREPAY, ks.S_NEW_DQ, ks.S_CURES, ks.S_ARREARS_PAID, ks.S_FC_STARTS, ks.S_REO_IN, ks.S_LIQ_BAL]),
 }
 
 
