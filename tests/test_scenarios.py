@@ -160,6 +160,16 @@ def test_scenario_file_relative_to_the_config_equals_inline(tmp_path):
     assert np.ptp(inline.paths.column("cumulative_loss").to_numpy()) > 0
 
 
+def test_scenario_file_without_volatility_is_a_fixed_path(tmp_path):
+    """Documented: a file with a scenario and no ``volatility`` has volatility 0."""
+    path = tmp_path / "down.yaml"
+    path.write_text(yaml.safe_dump({"drift": 0.02, "scenario": {"points": [[24, -0.2]]}}))
+    by_file = engine.run(_npl_dict(scenario_file=str(path)))
+    assert_identical(by_file, engine.run(_npl_dict(drift=0.02, volatility=0.0, scenario=[[24, -0.2]])))
+    noisy = engine.run(_npl_dict(drift=0.02, volatility=0.04, scenario=[[24, -0.2]]))
+    assert summary(noisy)["cumulative_losses"] != summary(by_file)["cumulative_losses"]  # not vacuous
+
+
 def test_scenario_file_wins_over_inline_keys():
     """Documented: a scenario file replaces the inline drift and volatility."""
     path = SCENARIOS / "hpi_flat.yaml"
