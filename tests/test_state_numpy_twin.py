@@ -2,9 +2,13 @@
 
 ``tests/reference/numpy_state.py`` restates the model -- cells, hazard model, accounting,
 month order and its own Threefry-2x64-20 -- vectorised over (path, loan)
-items one month at a time. Given the same inputs it must make the same draws
-and book the same amounts, so the per-path, per-month columns agree to the
-tick. The tolerance allowed here is the brief's "tick rounding": 3 ticks of
+items one month at a time. Its inputs come from its own reading of the config
+and tape (``inputs_from_config``: hazards, timelines from the CSV, property
+values, arrears, modified terms, prepayment rates, home-price paths), while the
+kernel runs on the engine's (``engine.models.state.kernel_inputs``), so a mistake
+in turning a config into kernel inputs cannot be shared by both. Given the
+same config it must make the same draws and book the same amounts, so the
+per-path, per-month columns agree to the tick. The tolerance allowed here is the brief's "tick rounding": 3 ticks of
 1e-4 per loan in every (path, month, column); the integer outcome counts per
 loan must agree exactly. Every case also checks that it exercises the
 transitions it is meant to (a twin that agrees on zeros proves nothing), and
@@ -87,6 +91,22 @@ def short_terms(loans: Loans) -> Loans:
     return dataclasses.replace(loans, remaining_term=term.astype(np.int64))
 
 
+def gappy(loans: Loans) -> Loans:
+    """Tape columns left unknown, so the documented defaults apply: no state
+    (default timeline), no property value (from original balance / LTV, or
+    balance / 0.80 without either), no FICO, and arrears 0 for loans behind
+    (estimated from the missed interest)."""
+    i = np.arange(loans.n)
+    return dataclasses.replace(
+        loans,
+        state=np.where(i % 3 == 0, "", loans.state).astype(object),
+        property_value=np.where(i % 4 == 0, np.nan, loans.property_value),
+        ltv=np.where(i % 5 == 0, np.nan, loans.ltv),
+        fico=np.where(i % 3 == 1, np.nan, loans.fico),
+        arrears=np.where(i % 2 == 0, 0.0, loans.arrears),
+    )
+
+
 CASES = {
     # defaults: every transition on, fixed-table prepayment (by age)
     "default": (lambda: state_config(), mixed_loans,
@@ -108,6 +128,12 @@ CASES = {
              lambda: short_terms(mixed_loans()),
              [ks.S_PREPAY, ks.S_MATURED, ks.S_CURES, ks.S_MODS, ks.S_DIL, ks.S_FC_STARTS, ks.S_LIQ_BAL,
               ks.S_PRIN_LOSS]),
+    # a tape with gaps (defaults for state, value, FICO, arrears), per-state timeline overrides and a
+    # default timeline for loans with no state
+    "gappy": (lambda: state_config(
+                 state_model={"foreclosure": {"timeline_months": {"CA": 5, "TX": 9, "NY": 20}, "default_months": 11}}),
+              lambda: gappy(mixed_loans()),
+              [ks.S_PREPAY, ks.S_NEW_DQ, ks.S_CURES, ks.S_ARREARS_PAID, ks.S_FC_STARTS, ks.S_REO_IN, ks.S_LIQ_BAL]),
 }
 
 
@@ -127,14 +153,31 @@ def compare(kernel, twin, n_loans):
     return worst
 
 
+def engine_and_twin_inputs(config, loans):
+    """(the engine's kernel inputs, the twin's own reading of the same config and tape)."""
+    return ns.state_inputs(config, loans), ns.inputs_from_config(config.to_dict(), loans)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_twin_reads_the_config_as_the_engine_does(case):
+    """Every kernel argument and the home-price paths, from two readings of the config."""
+    make_config, make_loans, _ = CASES[case]
+    ours, theirs = engine_and_twin_inputs(make_config(), make_loans())
+    assert (ours.seed, ours.horizon) == (theirs.seed, theirs.horizon)
+    for name, a, b in zip(ns.ARG_NAMES, ours.args, theirs.args):
+        np.testing.assert_allclose(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64),
+                                   rtol=1e-13, atol=0, err_msg=name)
+    np.testing.assert_allclose(ours.hpi, theirs.hpi, rtol=1e-13, atol=0)
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_kernel_matches_numpy_twin(case):
     make_config, make_loans, exercised = CASES[case]
     config, loans = make_config(), make_loans()
-    inputs = ns.state_inputs(config, loans)
-    assert inputs.hpi.std() > 0  # volatile home prices
+    inputs, own = engine_and_twin_inputs(config, loans)
+    assert own.hpi.std() > 0  # volatile home prices
     kernel = ns.run_kernel(inputs)
-    twin = ns.run_numpy(inputs)
+    twin = ns.run_numpy(own)
     compare(kernel, twin, loans.n)
     totals = kernel[0].sum(axis=(0, 1))
     idle = [c for c in exercised if totals[c] == 0]
@@ -144,14 +187,14 @@ def test_kernel_matches_numpy_twin(case):
 def test_run_state_model_matches_twin():
     """End to end: the mean columns of ``run_state_model`` (its own input
     preparation, HPI paths and path chunks) equal the twin's on the inputs
-    ``state_inputs`` resolves, so the two preparations have not drifted apart."""
+    its own reading of the config, so the two preparations have not drifted apart."""
     from engine.models.state import STATE_COLUMNS
     from engine.runs.projection import run_state_model
 
     config, loans = state_config(paths=6, horizon=90), mixed_loans(12, 6)
     config = load_config(config, overrides=["simulation.chunk_paths=4"])
     run = run_state_model(config, loans)
-    out, _ = ns.run_numpy(ns.state_inputs(config, loans))
+    out, _ = ns.run_numpy(ns.inputs_from_config(config.to_dict(), loans))
     mean = out[:, 1:, :].sum(axis=0) / ks.TICKS / out.shape[0]
     tol = TICKS_PER_LOAN * loans.n / ks.TICKS
     for col, name in STATE_COLUMNS.items():
@@ -165,10 +208,10 @@ def test_kernel_chunks_and_blocks_match_twin_slices():
     """Global path indices: the kernel in chunks of 3 paths over 5 loan blocks,
     and the twin run on paths 3..7 alone from path0 = 3, match the full twin."""
     config, loans = state_config(horizon=60), mixed_loans(8, 8)
-    inputs = ns.state_inputs(config, loans)
-    full = ns.run_numpy(inputs)
+    inputs, own = engine_and_twin_inputs(config, loans)
+    full = ns.run_numpy(own)
     compare(ns.run_kernel(inputs, chunk_paths=3, n_blocks=5), full, loans.n)
-    part = inputs.replace(hpi=inputs.hpi[3:])
+    part = own.replace(hpi=own.hpi[3:])
     out, _ = ns.run_numpy(part, path0=3)
     np.testing.assert_array_equal(out, full[0][3:])
 
@@ -185,8 +228,8 @@ def test_kernel_chunks_and_blocks_match_twin_slices():
 def test_kernel_matches_twin_hypothesis(seed, n_npl, n_agency, paths, horizon, tape_seed):
     config = state_config(paths=paths, horizon=horizon, seed=seed)
     loans = mixed_loans(n_npl, n_agency, tape_seed)
-    inputs = ns.state_inputs(config, loans)
-    compare(ns.run_kernel(inputs), ns.run_numpy(inputs), loans.n)
+    inputs, own = engine_and_twin_inputs(config, loans)
+    compare(ns.run_kernel(inputs), ns.run_numpy(own), loans.n)
 
 
 # --------------------------------------------------------------------------
@@ -195,9 +238,9 @@ def test_kernel_matches_twin_hypothesis(seed, n_npl, n_agency, paths, horizon, t
 
 def test_twin_detects_another_seed():
     config, loans = state_config(), mixed_loans()
-    inputs = ns.state_inputs(config, loans)
+    inputs, own = engine_and_twin_inputs(config, loans)
     kernel = ns.run_kernel(inputs)
-    other = ns.run_numpy(inputs.replace(seed=inputs.seed + 1))
+    other = ns.run_numpy(own.replace(seed=own.seed + 1))
     with pytest.raises(AssertionError):
         compare(kernel, other, loans.n)
 
@@ -210,12 +253,34 @@ def test_twin_detects_another_seed():
 def test_twin_detects_a_changed_parameter(h, factor):
     """One hazard or cost parameter changed for the twin only is caught."""
     config, loans = state_config(), mixed_loans()
-    inputs = ns.state_inputs(config, loans)
+    inputs, own = engine_and_twin_inputs(config, loans)
     kernel = ns.run_kernel(inputs)
-    hp = inputs.arg("hp").copy()
+    hp = own.arg("hp").copy()
     hp[h] *= factor
     with pytest.raises(AssertionError):
-        compare(kernel, ns.run_numpy(inputs.replace(hp=hp)), loans.n)
+        compare(kernel, ns.run_numpy(own.replace(hp=hp)), loans.n)
+
+
+@pytest.mark.parametrize("update", [
+    {"state_model": {"reo": {"sale_discount": 0.16}}},
+    {"state_model": {"foreclosure": {"timeline_months": {"CA": 18}}}},
+    {"state_model": {"modification": {"rate_floor": 0.05}}},
+    {"economy": {"hpi": {"drift": -0.021}}},
+    {"assumptions": {"prepay": {"model": "psa", "speed": 151}}},
+])
+def test_twin_detects_a_config_read_differently(update):
+    """One config key read differently by the twin only is caught end to end."""
+    config, loans = state_config(), mixed_loans()
+    kernel = ns.run_kernel(ns.state_inputs(config, loans))
+    data = config.to_dict()
+    for block, values in update.items():
+        for key, value in values.items():
+            if isinstance(value, dict) and key in data[block]:
+                data[block][key] = {**data[block][key], **value}
+            else:
+                data[block][key] = value
+    with pytest.raises(AssertionError):
+        compare(kernel, ns.run_numpy(ns.inputs_from_config(load_config(data).to_dict(), loans)), loans.n)
 
 
 # --------------------------------------------------------------------------

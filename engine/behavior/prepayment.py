@@ -26,13 +26,14 @@ def _table_model(p: cfg.Prepay, start_month: int, mortgage_rate: float) -> Prepa
         model=PREPAY_TABLE,
         table=np.ascontiguousarray(rt.rates, dtype=np.float64),
         by_age=bool(rt.by_age),
+        # the turnover fields are not read for a table model
         base_cpr=0.0,
-        ramp_months=1.0,
+        ramp_months=0.0,
         refi_max_cpr=0.0,
         refi_midpoint=0.0,
-        refi_slope=1.0,
+        refi_slope=0.0,
         burnout=0.0,
-        seasonality=np.ones(12),
+        seasonality=np.zeros(12),
         start_month=int(start_month),
         mortgage_rate=float(mortgage_rate),
     )

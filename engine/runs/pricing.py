@@ -95,8 +95,9 @@ def check_property_values(config: cfg.Config, loans: Loans) -> None:
 
 
 def _groups(config: cfg.Config, n_paths: int) -> np.ndarray | None:
-    """Antithetic home-price pairs are one sample each in standard errors."""
-    if config.economy.hpi.antithetic and n_paths % 2 == 0 and n_paths > 2:
+    """Antithetic home-price pairs are one sample each in standard errors (the
+    home-price model as resolved: a scenario file's ``antithetic`` wins)."""
+    if config.economy.hpi.to_model().antithetic and n_paths % 2 == 0 and n_paths > 2:
         return np.arange(n_paths) // 2
     return None
 

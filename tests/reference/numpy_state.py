@@ -15,6 +15,15 @@ parameter indexes). Its random numbers come from its own Threefry-2x64-20 on
 ``numpy.uint64`` arrays, with :mod:`engine.kernels.rng`'s key/counter layout and
 uniform conversion, so given the same inputs it makes the same draws.
 
+It also reads a config itself: :func:`inputs_from_config` turns a validated
+config and tape into the kernel's arguments (hazard vector, foreclosure
+timelines from ``engine/data/foreclosure_timelines.csv``, property values,
+arrears estimates, modified terms, prepayment rates, home-price paths) from
+the README's rules, without :mod:`engine.behavior.hazard` or :mod:`engine.models.state`,
+so the twin test compares two readings of the config as well as two
+integrations. :func:`state_inputs` is the engine's reading (the benchmarks
+use it).
+
 Dimensions: p = paths, l = loans, t = months (month 0 is today, month 1 the
 first payment), i = *items*: the live (path, loan) pairs, in path-major order.
 Every month is one pass of array operations over all live items; there is no
@@ -38,10 +47,13 @@ exponentiation by squaring (``int_power``), reproduced exactly here.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import yaml
 
 from engine.kernels import state as ks
 from engine.kernels.rng import PURPOSE_TRANSITION
@@ -660,6 +672,224 @@ def kernel_groups(inputs: StateInputs):
         t_reo=int(a("t_reo")), fc_max=int(a("fc_max")), mods_on=bool(a("mods_on")),
     )
     return loans, prepay, hazard
+
+
+# --------------------------------------------------------------------------
+# the twin's own reading of a config: validated config dict + tape -> inputs
+#
+# Written from the README's rules (config reference, loan tape, the state
+# model), not from engine.behavior.hazard / engine.models.state, so that a mistake in
+# turning a config into hazards, timelines, property values, arrears,
+# modified terms, prepayment rates or home-price paths cannot be shared by
+# the kernel's inputs and the twin's.
+
+TIMELINES_CSV = Path(__file__).resolve().parents[2] / "engine" / "inputs" / "data" / "foreclosure_timelines.csv"
+NATIONAL_AVERAGE_MONTHS = 28  # README / engine data: ATTOM Q3 2019, 841 days, for loans with no state
+ASSUMED_LTV = 0.80  # README: property value = balance / 0.80 when the tape has neither value nor ltv
+HPI_TAG = 3  # home-price shocks of path p: numpy default_rng([seed, 3, p])
+
+
+def _timeline_table() -> dict[str, int]:
+    """State code -> months from foreclosure start to sale, read from the shipped CSV."""
+    with open(TIMELINES_CSV, newline="") as f:
+        return {row["state"]: int(row["foreclosure_months"]) for row in csv.DictReader(f)}
+
+
+def _smm(cpr):
+    """SMM = 1 - (1 - CPR)^(1/12) (annual CPR -> monthly)."""
+    return 1.0 - (1.0 - np.asarray(cpr, dtype=np.float64)) ** (1.0 / 12.0)
+
+
+def _prepay(prepay: dict) -> tuple[int, np.ndarray, bool, np.ndarray]:
+    """(code, table, by_age, turnover) for the twin's ``_Prepay``: code 0 reads
+    ``table`` by loan age (PSA) or by projection month (the rest), index 0
+    unused and the last entry carried forward; code 1 is turnover + refi."""
+    model = prepay["model"]
+    turnover = np.zeros(18)
+    if model == "turnover":
+        turnover = np.array([
+            prepay["base_cpr"], prepay["ramp_months"], prepay["refi_max_cpr"], prepay["refi_midpoint"],
+            prepay["refi_slope"], prepay["burnout"], *prepay["seasonality"],
+        ], dtype=np.float64)
+        return 1, np.zeros(2), False, turnover
+    if model == "psa":  # CPR = speed/100 x 6% x min(age, 30)/30 at the payment's loan age
+        age = np.arange(31)
+        cpr = np.minimum(prepay["speed"] / 100.0 * 0.06 * np.minimum(age, 30) / 30.0, 1.0)
+        return 0, np.where(age == 0, 0.0, _smm(cpr)), True, turnover
+    if model == "cpr":
+        return 0, np.array([0.0, float(_smm(prepay["rate"]))]), False, turnover
+    if model == "smm":
+        return 0, np.array([0.0, float(prepay["rate"])]), False, turnover
+    if model == "vector":
+        return 0, np.concatenate([[0.0], _smm(prepay["cpr"])]), False, turnover
+    if model == "none":
+        return 0, np.zeros(2), False, turnover
+    raise ValueError(f"assumptions.prepay.model: the twin does not know {model!r}")
+
+
+def _hazards(sm: dict) -> tuple[np.ndarray, bool]:
+    """The hazard parameter vector (``H_*`` positions) and whether modifications happen."""
+    d = sm["delinquency"]
+    hp = np.zeros(ks.N_H)
+    hp[ks.H_TO_DQ30] = d["current"]["to_dq30"]
+    hp[ks.H_MOD_ROLL_MULT] = d["current"]["roll_multiplier_modified"]
+    hp[ks.H_DQ30_CURE], hp[ks.H_DQ30_ROLL] = d["dq30"]["cure"], d["dq30"]["roll"]
+    hp[ks.H_DQ60_CURE], hp[ks.H_DQ60_ROLL] = d["dq60"]["cure"], d["dq60"]["roll"]
+    hp[ks.H_DQ60_MOD], hp[ks.H_DQ60_DIL] = d["dq60"]["modification"], d["dq60"]["deed_in_lieu"]
+    hp[ks.H_DQ90_CURE], hp[ks.H_DQ90_FC] = d["dq90"]["cure"], d["dq90"]["to_foreclosure"]
+    hp[ks.H_DQ90_MOD], hp[ks.H_DQ90_DIL] = d["dq90"]["modification"], d["dq90"]["deed_in_lieu"]
+    hp[ks.H_DQ90_CURE_DECAY] = d["dq90"]["cure_decay"]
+    hp[ks.H_REFERRAL_MIN] = d["dq90"]["referral_min_behind"]
+    hp[ks.H_FC_CURE], hp[ks.H_FC_MOD] = d["foreclosure"]["cure"], d["foreclosure"]["modification"]
+    hp[ks.H_FC_DIL] = d["foreclosure"]["deed_in_lieu"]
+    hp[ks.H_FORBEAR] = sm["modification"]["forbearance"]
+    hp[ks.H_LEGAL] = sm["foreclosure"]["legal_cost_monthly"]
+    hp[ks.H_HOLDING] = sm["reo"]["holding_cost_monthly"]
+    # the sale realises the value less a distressed-sale discount, then selling costs
+    hp[ks.H_SELLING] = 1.0 - (1.0 - sm["reo"]["selling_cost"]) * (1.0 - sm["reo"]["sale_discount"])
+    hp[ks.H_DIL_COST] = sm["deed_in_lieu"]["cost"]
+    hp[ks.H_TI_RATE] = sm["advances"]["taxes_insurance_rate"]
+    severity = sm.get("liquidation", {}).get("severity")
+    hp[ks.H_SEVERITY] = -1.0 if severity is None else severity
+    mods_on = d["dq60"]["modification"] + d["dq90"]["modification"] + d["foreclosure"]["modification"] > 0
+    return hp, bool(mods_on)
+
+
+def _foreclosure_months(states, fc: dict) -> np.ndarray:
+    """Timeline by tape state: ``months`` for every loan if given; else the
+    per-state override, else the shipped table; no state: ``default_months``
+    or the national average."""
+    n = len(states)
+    if fc.get("months") is not None:
+        return np.full(n, int(fc["months"]), dtype=np.int64)
+    table = _timeline_table()
+    table.update({str(k).strip().upper(): int(v) for k, v in fc.get("timeline_months", {}).items()})
+    empty = fc.get("default_months")
+    empty = NATIONAL_AVERAGE_MONTHS if empty is None else int(empty)
+    codes = [("" if s is None else str(s).strip().upper()) for s in states]
+    return np.array([table[c] if c else empty for c in codes], dtype=np.int64)
+
+
+def _hpi_paths(hpi: dict, n_paths: int, horizon: int, seed: int) -> np.ndarray:
+    """HPI levels relative to today, (paths, horizon + 1): log-HPI steps of
+    (drift - vol^2/2)/12 + vol/sqrt(12) z, z of path p from default_rng([seed, 3, p])
+    (antithetic: path 2k + 1 takes -z of path 2k); a scenario replaces the drift
+    term by log-linear interpolation of its [month, change] points, then the
+    drift after the last point. A scenario file (YAML, the same keys) wins over
+    the inline keys; a file with a scenario and no volatility has volatility 0."""
+    if hpi.get("scenario_file") is not None:
+        with open(hpi["scenario_file"]) as f:
+            data = yaml.safe_load(f)
+        points = (data.get("scenario") or {}).get("points")
+        model = {
+            "drift": data["drift"],
+            "volatility": data.get("volatility", 0.0 if points is not None else None),
+            "antithetic": data.get("antithetic", False),
+            "scenario": points,
+        }
+    else:
+        model = {k: hpi.get(k) for k in ("drift", "volatility", "antithetic", "scenario")}
+    mu, sigma = float(model["drift"]), float(model["volatility"])
+    log_h = np.zeros((n_paths, horizon + 1))
+    if sigma > 0.0 and horizon > 0:
+        z = np.empty((n_paths, horizon))
+        for p in range(n_paths):
+            if model["antithetic"] and p % 2 == 1:
+                z[p] = -z[p - 1]
+            else:
+                z[p] = np.random.default_rng([seed, HPI_TAG, p]).standard_normal(horizon)
+        step = z * (sigma / np.sqrt(12.0)) - 0.5 * sigma * sigma / 12.0
+        log_h[:, 1:] = np.cumsum(step, axis=1)
+    t = np.arange(horizon + 1, dtype=np.float64)
+    if model["scenario"] is None:
+        log_h += mu * t / 12.0
+    else:
+        months = np.array([0.0] + [float(m) for m, _ in model["scenario"]])
+        logs = np.array([0.0] + [np.log1p(float(c)) for _, c in model["scenario"]])
+        s = np.interp(t, months, logs)
+        after = t > months[-1]
+        s[after] = logs[-1] + mu * (t[after] - months[-1]) / 12.0
+        log_h += s
+    out = np.exp(log_h)
+    out[:, 0] = 1.0
+    return out
+
+
+def inputs_from_config(config, loans, hpi_paths: np.ndarray | None = None) -> StateInputs:
+    """The twin's own inputs: a validated config (a ``Config`` or the dict its
+    ``to_dict()`` gives: every key, defaults filled, file paths resolved) and a
+    validated tape (``engine.tape.Loans``) -> the kernel's arguments, each
+    written from the README's rules:
+
+    - loan multipliers: roll x exp(fico_roll (fico - fico_center) / 100) x
+      clip(1 + original_ltv_roll (ltv - 0.8), 0.5, 2), cure x exp(fico_cure ...);
+      an unknown FICO or LTV gives 1;
+    - property value: the tape's, else original_balance / ltv, else balance / 0.80;
+    - arrears: the tape's, or payments_behind x balance x rate / 12 when the tape
+      says 0 for a loan behind; plus escrow advances;
+    - modified rate min(rate, max(floor, rate - rate_cut)), floor = rate_floor or
+      economy.mortgage_rate, never below the servicing fee; modified maturity
+      max(remaining term, term_months);
+    - foreclosure timelines from engine/data/foreclosure_timelines.csv;
+    - prepayment SMM from the prepay model; HPI paths from economy.hpi;
+    - horizon: simulation.horizon, else every maturity (and the modification
+      term) plus 12 delinquent months, the longest foreclosure timeline, the
+      REO months and one.
+    """
+    if not isinstance(config, dict):
+        config = config.to_dict()
+    if config.get("model") != "state":
+        raise ValueError("inputs_from_config: a state-model config (model: state) is needed")
+    sm, sim, econ = config["state_model"], config["simulation"], config["economy"]
+    mult = sm["multipliers"]
+    n = loans.n
+
+    fico, ltv = loans.fico, loans.ltv
+    z = np.where(np.isfinite(fico), (fico - mult["fico_center"]) / 100.0, 0.0)
+    ltv_factor = np.where(np.isfinite(ltv), np.clip(1.0 + mult["original_ltv_roll"] * (ltv - 0.8), 0.5, 2.0), 1.0)
+    roll_mult = np.exp(mult["fico_roll"] * z) * ltv_factor
+    cure_mult = np.exp(mult["fico_cure"] * z)
+
+    value0 = np.array(loans.property_value, dtype=np.float64)
+    for i in range(n):
+        if not np.isfinite(value0[i]):
+            value0[i] = loans.original_balance[i] / ltv[i] if np.isfinite(ltv[i]) else loans.balance[i] / ASSUMED_LTV
+
+    behind = loans.payments_behind.astype(np.int64)
+    estimated = behind * loans.balance * loans.note_rate / 12.0
+    arrears = np.where((loans.arrears == 0) & (behind > 0), estimated, loans.arrears) + loans.escrow_advances
+
+    mod = sm["modification"]
+    floor = econ["mortgage_rate"] if mod.get("rate_floor") is None else mod["rate_floor"]
+    mod_rate = np.maximum(np.minimum(loans.note_rate, np.maximum(floor, loans.note_rate - mod["rate_cut"])),
+                          loans.servicing_fee)
+    term = loans.remaining_term.astype(np.int64)
+    mod_maturity = np.maximum(term, int(mod["term_months"])).astype(np.int64)
+
+    t_fc = _foreclosure_months(loans.state, sm["foreclosure"])
+    fc_max = max(1, int(t_fc.max()))
+    hp, mods_on = _hazards(sm)
+    code, table, by_age, turnover = _prepay(config["assumptions"]["prepay"])
+    t_reo = int(sm["reo"]["months"])
+
+    horizon = sim.get("horizon")
+    if horizon is None:
+        last = max(int(term.max()), int(mod["term_months"]) if mods_on else 0)
+        horizon = min(720, last + K + fc_max + t_reo + 1)
+    seed, n_paths = int(sim["seed"]), int(sim["paths"])
+    if hpi_paths is None:
+        hpi_paths = _hpi_paths(econ["hpi"], n_paths, horizon, seed)
+    curve = mult["mtm_ltv"]
+    args = (
+        np.asarray(loans.balance, dtype=np.float64), np.asarray(loans.note_rate, dtype=np.float64),
+        np.asarray(loans.servicing_fee, dtype=np.float64), term, loans.age.astype(np.int64),
+        loans.status.astype(np.int64), behind, arrears, np.asarray(loans.deferred_balance, dtype=np.float64),
+        value0, t_fc, roll_mult, cure_mult, mod_rate, mod_maturity, mods_on,
+        code, table, by_age, turnover, int(sim["start_month"]), float(econ["mortgage_rate"]),
+        hp, np.array(curve["ltv"], dtype=np.float64), np.array(curve["roll"], dtype=np.float64),
+        np.array(curve["cure"], dtype=np.float64), t_reo, fc_max,
+    )
+    return StateInputs(seed=seed, horizon=int(horizon), args=args, hpi=np.ascontiguousarray(hpi_paths, dtype=np.float64))
 
 
 def run_numpy(inputs: StateInputs, path0: int = 0) -> tuple[np.ndarray, np.ndarray]:
