@@ -32,6 +32,12 @@ DEFAULT_OUTPUT_ROOT = Path("out")
 # left out of the config hash
 EXECUTION_ONLY_KEYS = ()
 
+# the analysis kind a config with rate paths (economy.curve) runs by default
+RATE_PATHS_KIND = "valuation"
+
+# prepayment models whose refinancing responds to the market mortgage rate
+RATE_DRIVEN_PREPAY = ("turnover_refi", "turnover")
+
 
 class Simulation(Frozen):
     """How many paths, which integration, and how the paths are drawn."""
@@ -42,6 +48,8 @@ class Simulation(Frozen):
     horizon: int | None = Field(default=None, ge=1, le=1200, description="months; default: long enough to resolve")
     chunk_paths: int = Field(default=64, ge=1, description="paths per chunk; does not change results")
     start_month: int = Field(default=12, ge=1, le=12, description="calendar month of projection month 1")
+    antithetic: bool | None = Field(default=None, description="rate paths in antithetic pairs; default false")
+    sobol: bool | None = Field(default=None, description="rate paths from scrambled Sobol points; default false")
 
 
 class Output(Frozen):
@@ -67,8 +75,11 @@ class Config(Frozen):
         file's folder; or ``loans``, inline rows.
     model : the cash-flow model, ``standard`` (SIFMA) or ``state`` (loan level).
     analysis : the analysis kind run on it (:mod:`engine.runs`); None picks
-        the default, ``projection``.
+        the default: ``valuation`` when ``economy.curve`` is given (rate
+        paths), else ``projection`` (:attr:`analysis_kind`).
     assumptions, valuation, output : see the README key reference.
+    scenarios : named scenario files (``scenarios/NAME.yaml``) the
+        valuation also runs, one row each in ``scenarios.parquet``.
     """
 
     name: str = Field(min_length=1)
@@ -82,38 +93,95 @@ class Config(Frozen):
     simulation: Simulation = Simulation()
     economy: Economy = Economy()
     state_model: StateModel = StateModel()
+    scenarios: tuple[str, ...] | None = Field(
+        default=None, description="scenario names or files run beside the valuation (rate paths only)"
+    )
+
+    @property
+    def analysis_kind(self) -> str:
+        """The analysis kind that runs: ``analysis``, else ``valuation`` with
+        rate paths (``economy.curve``), else ``projection``."""
+        if self.analysis is not None:
+            return self.analysis
+        return RATE_PATHS_KIND if self.economy.rate_paths else "projection"
 
     @model_validator(mode="after")
     def _tape_or_loans(self) -> "Config":
-        if self.model == "standard":
+        rate_paths = self.economy.rate_paths
+        if self.model == "standard" and not rate_paths:
             for key in ("simulation", "economy", "state_model"):
                 if key in self.model_fields_set:
                     raise ValueError(f"{key}: only used by the state model (add `model: state`)")
-        else:
+        elif self.model == "standard":
+            if "state_model" in self.model_fields_set:
+                raise ValueError("state_model: only used by the state model (add `model: state`)")
+            for key in ("integration", "horizon"):
+                if key in self.simulation.model_fields_set:
+                    raise ValueError(f"simulation.{key}: only used by the state model (add `model: state`)")
+            if "hpi" in self.economy.model_fields_set:
+                raise ValueError("economy.hpi: home prices are not used by the standard model")
+        if self.model == "state":
             for key in ("default", "loss"):
                 if key in self.assumptions.model_fields_set:
                     raise ValueError(
                         f"assumptions.{key}: not used by the state model, whose defaults and losses "
                         "come from state_model (delinquency, foreclosure, reo, liquidation)"
                     )
-        if self.model == "standard" and self.assumptions.prepay.model == "turnover":
+        if self.model == "standard" and self.assumptions.prepay.model in RATE_DRIVEN_PREPAY and not rate_paths:
             raise ValueError(
-                "assumptions.prepay.model: 'turnover' needs the state model (model: state), "
-                "the standard model takes psa, cpr, smm, vector or none"
+                f"assumptions.prepay.model: '{self.assumptions.prepay.model}' needs market rates: rate paths "
+                "(economy.curve) or the state model (model: state); without them the standard model "
+                "takes psa, cpr, smm, vector or none"
             )
+        self._check_rate_paths(rate_paths)
         if (self.tape is None) == (self.loans is None):
             raise ValueError("give exactly one of `tape` (a file) or `loans` (inline rows)")
         if self.loans is not None and len(self.loans) == 0:
             raise ValueError("loans: expected at least one loan")
         return self
 
+    def _check_rate_paths(self, rate_paths: bool) -> None:
+        val = self.valuation
+        kind = self.analysis_kind
+        if rate_paths:
+            if "mortgage_rate" in self.economy.model_fields_set:
+                raise ValueError(
+                    "economy.mortgage_rate: a flat market rate; with economy.curve the mortgage rate is each "
+                    "path's 10-year par rate + economy.mortgage_spread"
+                )
+            if kind == RATE_PATHS_KIND:
+                if val is None:
+                    raise ValueError("valuation: required on rate paths (give `price` or `oas`)")
+                if val.yield_ is not None:
+                    raise ValueError("valuation.yield: the valuation on rate paths takes `price` or `oas`")
+        elif kind == RATE_PATHS_KIND:
+            raise ValueError(f"economy.curve: required by analysis: {RATE_PATHS_KIND} (the zero curve)")
+        if kind != RATE_PATHS_KIND:
+            if val is not None:
+                for key in ("oas", "shift_bp", "key_rate_durations"):
+                    if getattr(val, key) is not None:
+                        raise ValueError(f"valuation.{key}: needs rate paths (economy.curve)")
+            for key in ("antithetic", "sobol"):
+                if getattr(self.simulation, key) is not None:
+                    raise ValueError(f"simulation.{key}: draws rate paths (needs economy.curve)")
+            if self.scenarios is not None:
+                raise ValueError(f"scenarios: run beside a valuation on rate paths (needs economy.curve)")
+
     def to_dict(self) -> dict[str, Any]:
         """The resolved config as plain JSON-able data: every key the chosen
         model uses, defaults included, and none it does not."""
-        if self.model == "standard":
+        if self.model == "standard" and not self.economy.rate_paths:
             exclude: Any = {"simulation", "economy", "state_model"}
+        elif self.model == "standard":
+            exclude = {
+                "simulation": {"integration", "horizon"},
+                "economy": {"mortgage_rate", "hpi"},
+                "state_model": True,
+            }
         else:
             exclude = {"assumptions": {"default", "loss"}}
+            if self.economy.rate_paths:
+                exclude["economy"] = {"mortgage_rate"}
         return json.loads(self.model_dump_json(by_alias=True, exclude_none=True, exclude=exclude))
 
     def hash(self) -> str:
