@@ -63,7 +63,7 @@ class RunResult:
             "config_hash": self.config.hash(),
             "tape_sha256": _file_sha256(self.config.tape) if self.config.tape is not None else None,
             "model": self.config.model,
-            "analysis": runs.get(self.config.analysis).name,
+            "analysis": runs.for_config(self.config).name,
             "seed": int(self.metadata["engine.seed"]) if "engine.seed" in self.metadata else None,
             "n_loans": self.loans.n,
             "timings_seconds": self.timings,
@@ -117,7 +117,7 @@ def run(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cfg = load_config(config, overrides)
-    kind = runs.get(cfg.analysis)
+    kind = runs.for_config(cfg)
     loans = load_loans(cfg)
     timings["load"] = time.perf_counter() - t0
     t1 = time.perf_counter()

@@ -3,8 +3,9 @@
 Each kind is one module that registers an :class:`AnalysisKind`: its name,
 the config keys it reads, and a function ``run(config, loans, progress) ->
 Analysis`` that produces its named tables. ``engine.run`` looks the kind up
-here by the config's ``analysis`` key (``projection`` when not given); an
-unknown name is a :class:`~engine.errors.ConfigError` naming it.
+here by the config's ``analysis`` key (when not given: ``valuation`` if the
+config has rate paths, ``economy.curve``, else ``projection``); an unknown
+name is a :class:`~engine.errors.ConfigError` naming it.
 
 To add a kind: write ``engine/runs/<name>.py`` with a ``run`` function and a
 ``register(AnalysisKind(...))`` call, and import it below.
@@ -63,6 +64,12 @@ def register(kind: AnalysisKind) -> AnalysisKind:
     return kind
 
 
+def for_config(config) -> AnalysisKind:
+    """The kind a config runs: its ``analysis``, else ``valuation`` with rate
+    paths (``economy.curve``), else ``projection``."""
+    return get(config.analysis_kind)
+
+
 def get(name: str | None) -> AnalysisKind:
     """The kind called ``name`` (None: the default); unknown names raise."""
     key = DEFAULT_KIND if name is None else name
@@ -80,5 +87,6 @@ def names() -> tuple[str, ...]:
 
 
 from . import projection  # noqa: E402,F401  (registers itself)
+from . import valuation  # noqa: E402,F401  (registers itself)
 
-__all__ = ["Analysis", "AnalysisKind", "DEFAULT_KIND", "get", "names", "register"]
+__all__ = ["Analysis", "AnalysisKind", "DEFAULT_KIND", "for_config", "get", "names", "register"]
