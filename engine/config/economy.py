@@ -119,6 +119,8 @@ class HPI(Frozen):
 DEFAULT_MORTGAGE_SPREAD = 0.017
 # tenor of the par rate the mortgage rate follows [years]
 MORTGAGE_RATE_TENOR_YEARS = 10
+# a normal short-rate volatility at or above this (1,000 bp a year) is a typo
+MAX_RATE_VOLATILITY = 0.1
 
 
 class Curve(Frozen):
@@ -180,12 +182,23 @@ class HullWhiteRates(Frozen):
 
     model: Literal["hull_white"]
     mean_reversion: float = Field(default=0.03, description="per year, in (0, 1)")
-    volatility: AnnualRate = 0.009
+    volatility: float = Field(default=0.009, description="absolute short-rate volatility [annual decimal]")
 
     @field_validator("mean_reversion")
     @classmethod
     def _a(cls, v: float) -> float:
         return _mean_reversion(v)
+
+    @field_validator("volatility")
+    @classmethod
+    def _sigma(cls, v: float) -> float:
+        if not 0.0 <= v < MAX_RATE_VOLATILITY:
+            hint = f" (a percent? write {v / 100:g})" if MAX_RATE_VOLATILITY <= v <= 100.0 else ""
+            raise ValueError(
+                f"expected an absolute volatility in [0, {MAX_RATE_VOLATILITY:g}) [annual decimal; "
+                f"0.009 is 90 bp a year], got {v:g}{hint}"
+            )
+        return v
 
 
 class NoRates(Frozen):

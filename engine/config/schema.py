@@ -157,15 +157,16 @@ class Config(Frozen):
         elif kind == RATE_PATHS_KIND:
             raise ValueError(f"economy.curve: required by analysis: {RATE_PATHS_KIND} (the zero curve)")
         if kind != RATE_PATHS_KIND:
+            needs = "economy.curve" if not rate_paths else f"analysis: {RATE_PATHS_KIND}, not {kind}"
             if val is not None:
                 for key in ("oas", "shift_bp", "key_rate_durations"):
                     if getattr(val, key) is not None:
-                        raise ValueError(f"valuation.{key}: needs rate paths (economy.curve)")
+                        raise ValueError(f"valuation.{key}: needs rate paths ({needs})")
             for key in ("antithetic", "sobol"):
                 if getattr(self.simulation, key) is not None:
-                    raise ValueError(f"simulation.{key}: draws rate paths (needs economy.curve)")
+                    raise ValueError(f"simulation.{key}: draws rate paths ({needs})")
             if self.scenarios is not None:
-                raise ValueError(f"scenarios: run beside a valuation on rate paths (needs economy.curve)")
+                raise ValueError(f"scenarios: run beside a valuation on rate paths ({needs})")
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved config as plain JSON-able data: every key the chosen

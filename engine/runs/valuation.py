@@ -44,7 +44,7 @@ from ..economy.short_rate import HullWhite
 from ..errors import ConfigError
 from ..inputs.tape import Loans
 from ..models.standard_paths import PathFlows, path_inputs, project_on_paths
-from ..output.columns import STANDARD_CASHFLOWS
+from ..output.columns import KEY_RATE_DURATIONS, SCENARIOS, STANDARD_CASHFLOWS, VALUATION_PATHS
 from . import Analysis, AnalysisKind, register
 
 __all__ = ["PROJECTORS", "Valuation", "Valuator", "run", "value"]
@@ -315,14 +315,13 @@ def valuation_tables(config: cfg.Config, loans: Loans, result: Valuation) -> dic
     tables = {
         "summary": pa.Table.from_pylist([summary]),
         "cashflows": pa.table(columns),
-        "paths": pa.table(paths),
+        "paths": pa.table({name: paths[name] for name in VALUATION_PATHS}),
     }
     if result.key_rate_durations is not None:
-        tables["key_rate_durations"] = pa.table(
-            {"tenor": result.tenors.astype(np.float64), "duration": result.key_rate_durations}
-        )
+        krd = {"tenor": result.tenors.astype(np.float64), "duration": result.key_rate_durations}
+        tables["key_rate_durations"] = pa.table({name: krd[name] for name in KEY_RATE_DURATIONS})
     if result.scenarios:
-        tables["scenarios"] = pa.Table.from_pylist(result.scenarios)
+        tables["scenarios"] = pa.table({name: [row[name] for row in result.scenarios] for name in SCENARIOS})
     return tables
 
 
