@@ -183,7 +183,7 @@ def convergence_rows(path_counts=PATH_COUNTS, methods=METHODS) -> list[dict]:
     for method, options in methods.items():
         for n in path_counts:
             d = base.to_dict()
-            d["simulation"].update(paths=n, antithetic=False, sobol=False, **options)
+            d["simulation"].update({"paths": n, "antithetic": False, "sobol": False, **options})
             v = Valuator(load_config(d), loans)
             t0 = time.perf_counter()
             base_run = v.project()

@@ -19,7 +19,7 @@ from ..jit import jit, pjit, prange
 from .accounting import add, apply, book_balances
 from .amortization import amort_schedule
 from .hazard import exit_probs, interp
-from .prepayment import prepay_schedule
+from .prepayment import prepay_schedule, refi_smm_path
 from .rng import PURPOSE_TRANSITION, uniform_pair
 from .state import (
     H_MOD_ROLL_MULT, H_TO_DQ30, K, N_TR, O_UNRESOLVED, S_CURRENT_BAL, S_DEFERRED_BAL,
@@ -72,6 +72,15 @@ def _modified_setup(l, loans, prepay, am1, smm1):
     prepay_schedule(smm1, prepay, loans.age[l], loans.mod_rate[l])
 
 
+@jit
+def _path_smm(l, loans, prepay, mortgage_rate, smm0, smm1, modified):
+    """Loan ``l``'s SMMs on one rate path (``mortgage_rate[t]``): original terms,
+    and modified terms when ``modified`` (burnout measured on each branch's rate)."""
+    refi_smm_path(smm0, prepay, loans.age[l], loans.note_rate[l], mortgage_rate)
+    if modified:
+        refi_smm_path(smm1, prepay, loans.age[l], loans.mod_rate[l], mortgage_rate)
+
+
 @pjit
 def simulate(
     sampled,  # bool: sampled (True) or expected (False) integration
@@ -84,6 +93,8 @@ def simulate(
     hazard,  # HazardParams
     # paths (p, t): home-price index relative to today
     hpi,
+    # paths (p, t): market mortgage rate of month t on rate paths; (0, 0): the flat rate
+    mortgage_rate,
     # outputs
     out,  # int64[b, p, t, c] zeroed
     out_loans,  # float64[l, N_O], added into
@@ -98,6 +109,7 @@ def simulate(
     balance = loans.balance
     t_fc = loans.t_fc
     value0 = loans.value0
+    rate_paths = mortgage_rate.shape[0] > 0
     for blk in prange(n_blocks):
         am = np.empty((2, H + 1))
         smm = np.empty((2, H + 1))
@@ -124,6 +136,8 @@ def simulate(
             orow = out_loans[l]
             for p in range(n_paths):
                 gp = path0 + p
+                if rate_paths:
+                    _path_smm(l, loans, prepay, mortgage_rate[p], smm[0], smm[1], mod_ready)
                 if sampled:
                     s_cell = start
                     s_branch = 0
@@ -198,6 +212,8 @@ def simulate(
                             break
                         if s_branch == 1 and not mod_ready:
                             _modified_setup(l, loans, prepay, am[1], smm[1])
+                            if rate_paths:
+                                refi_smm_path(smm[1], prepay, loans.age[l], loans.mod_rate[l], mortgage_rate[p])
                             mod_ready = True
                         book_balances(row, s_branch, s_cell, s_bal, s_dfr, reo0)
                     else:

@@ -26,9 +26,11 @@ from ..behavior.speeds import default_table
 from ..inputs.tape import Loans
 from ..kernels import standard as k
 from ..kernels.standard_paths import project_paths
+from ..output.columns import STANDARD_CASHFLOWS
+from .paths import PathFlows
 from .standard import CashFlows, as_assumptions, named_columns, project_cashflows
 
-__all__ = ["PathFlows", "PathInputs", "path_inputs", "project_chunk", "project_on_paths"]
+__all__ = ["PathInputs", "path_inputs", "project_chunk", "project_on_paths"]
 
 
 @dataclass(frozen=True)
@@ -109,27 +111,6 @@ def project_chunk(pi: PathInputs, mortgage_rate: np.ndarray) -> np.ndarray:
     return out
 
 
-@dataclass(frozen=True)
-class PathFlows:
-    """Cash flows on every path (p = paths, t = months 1..H).
-
-    cash : float64[p, t] total cash flow to the holder [currency].
-    principal : float64[p, t] total principal [currency].
-    defaults, losses : float64[p] cumulative new defaults and principal
-        losses of each path [currency].
-    mean : CashFlows, the path means of every SIFMA column.
-    same_on_every_path : the prepayment model is rate-blind (or the paths
-        are one), so row 0 stands for every path.
-    """
-
-    cash: np.ndarray
-    principal: np.ndarray
-    defaults: np.ndarray
-    losses: np.ndarray
-    mean: CashFlows
-    same_on_every_path: bool
-
-
 def _path_totals(cols: np.ndarray):
     principal = cols[..., k.C_ACTAM] + cols[..., k.C_AMDEF] + cols[..., k.C_VOL] + cols[..., k.C_RECOV]
     interest = cols[..., k.C_GROSSINT] - cols[..., k.C_SERV]
@@ -160,8 +141,9 @@ def project_on_paths(
             principal=cf.total_principal[None, :],
             defaults=np.array([cf.new_defaults.sum()]),
             losses=np.array([cf.principal_loss.sum()]),
-            mean=cf,
+            columns=_table(cf),
             same_on_every_path=True,
+            details=cf,
         )
     cash = np.empty((n_paths, H))
     principal = np.empty((n_paths, H))
@@ -179,5 +161,9 @@ def project_on_paths(
             total += row
         if progress is not None:
             progress(p1, n_paths)
-    return PathFlows(cash, principal, defaults, losses, named_columns(total / n_paths, pi.starting_balance), False)
+    cf = named_columns(total / n_paths, pi.starting_balance)
+    return PathFlows(cash, principal, defaults, losses, _table(cf), False, cf)
 
+
+def _table(cf: CashFlows) -> dict[str, np.ndarray]:
+    return {name: getattr(cf, name) for name in STANDARD_CASHFLOWS}

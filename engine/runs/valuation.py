@@ -43,8 +43,12 @@ from ..economy.market import MarketPaths, MarketShift, payment_times, simulate_m
 from ..economy.short_rate import HullWhite
 from ..errors import ConfigError
 from ..inputs.tape import Loans
-from ..models.standard_paths import PathFlows, path_inputs, project_on_paths
-from ..output.columns import KEY_RATE_DURATIONS, SCENARIOS, STANDARD_CASHFLOWS, VALUATION_PATHS
+from ..behavior.prepayment import rate_driven
+from ..models.paths import PathFlows
+from ..models.state import P_CASH, P_NET_LOSS, P_PRINCIPAL, P_REO_IN, RatePathInputs, kernel_inputs, simulate_state
+from ..output.tables import state_cashflow_columns
+from ..models.standard_paths import path_inputs, project_on_paths
+from ..output.columns import KEY_RATE_DURATIONS, SCENARIOS, VALUATION_PATHS
 from . import Analysis, AnalysisKind, register
 
 __all__ = ["PROJECTORS", "Valuation", "Valuator", "run", "value"]
@@ -73,8 +77,51 @@ class StandardProjector:
         return project_on_paths(self.inputs, market.mortgage_rate, self.chunk_paths)
 
 
+class StateProjector:
+    """The loan-level state model on market paths: each path's mortgage rates
+    drive prepayment (rate-driven models), its rate shocks feed the home-price
+    correlation (``economy.hpi.correlation``); expected or sampled integration
+    as ``simulation.integration`` says. Loan events use the same random
+    numbers on shifted curves (keyed by seed, path, loan, month)."""
+
+    def __init__(self, config: cfg.Config, loans: Loans):
+        self.config = config
+        self.loans = loans
+        ki = kernel_inputs(config, loans)
+        self.n_months = ki.horizon
+        self.rate_driven = rate_driven(ki.prepay)
+
+    def __call__(self, market: MarketPaths, scenario: Scenario | None = None) -> PathFlows:
+        n_paths = self.config.simulation.paths
+        rates = None
+        if self.rate_driven:
+            rates = market.mortgage_rate
+            if rates.shape[0] != n_paths:  # the forward path stands for every path
+                rates = np.repeat(rates, n_paths, axis=0)
+        inputs = RatePathInputs(
+            mortgage_rate=rates,
+            rate_shocks=None if market.deterministic else market.shocks,
+            floor_rate=float(market.mortgage_rate[0, 1]),
+            hpi_model=scenario.hpi if scenario is not None else None,
+        )
+        sums = simulate_state(self.config, self.loans, rates=inputs)
+        cols = sums.path_cols
+        return PathFlows(
+            cash=cols[..., P_CASH],
+            principal=cols[..., P_PRINCIPAL],
+            defaults=cols[..., P_REO_IN].sum(axis=1),
+            losses=cols[..., P_NET_LOSS].sum(axis=1),
+            columns=state_cashflow_columns(sums),
+            same_on_every_path=False,
+            details=sums,
+        )
+
+
 # config `model` -> projector class
-PROJECTORS: dict[str, Callable[..., StandardProjector]] = {"standard": StandardProjector}
+PROJECTORS: dict[str, Callable[..., StandardProjector | StateProjector]] = {
+    "standard": StandardProjector,
+    "state": StateProjector,
+}
 
 
 # --------------------------------------------------------------------------
@@ -150,6 +197,12 @@ class Valuator:
         market = self.market(shift)
         return Projection(market, self.project_flows(market, scenario))
 
+    def groups(self, proj: Projection):
+        """The statistical sample of each path: the rate model's groups, or
+        every path its own sample when only the cash flows vary by path."""
+        n = max(proj.market.discount.shape[0], proj.flows.cash.shape[0])
+        return proj.market.groups if len(proj.market.groups) == n else np.arange(n)
+
     def price(self, proj: Projection, oas: float) -> float:
         """Mean path PV at ``oas`` [percent of face]."""
         return price_at_oas(proj.flows.cash, proj.market.discount, self.times[1:], oas, self.face)
@@ -188,19 +241,20 @@ class Valuator:
         return self._row(scenario.name, scenario.description, scenario.curve_shift, proj, price, oas, dur, conv)
 
     def _row(self, name, description, curve_shift, proj, price, oas, dur, conv) -> dict:
-        mean = proj.flows.mean
-        y = yield_from_pv(mean.total_cash_flow, price / 100.0 * self.face, self.valuation.delay_days)
+        flows = proj.flows
+        mean_cash, mean_principal = flows.columns["total_cash_flow"], flows.columns["total_principal"]
+        y = yield_from_pv(mean_cash, price / 100.0 * self.face, self.valuation.delay_days)
         return {
             "scenario": name,
             "description": description,
             "curve_shift_bp": 1e4 * curve_shift,
             "price": price,
             "oas": oas,
-            "wal": wal_years(mean.total_principal, mean.month),
+            "wal": wal_years(mean_principal, flows.columns["month"]),
             "yield_bey": bey_from_mortgage_yield(y),
             "mortgage_yield": y,
-            "cumulative_defaults_pct": 100.0 * float(mean.new_defaults.sum()) / self.face,
-            "cumulative_losses_pct": 100.0 * float(mean.principal_loss.sum()) / self.face,
+            "cumulative_defaults_pct": 100.0 * float(flows.defaults.mean()) / self.face,
+            "cumulative_losses_pct": 100.0 * float(flows.losses.mean()) / self.face,
             "effective_duration": dur,
             "effective_convexity": conv,
             "mean_mortgage_rate": float(proj.market.mortgage_rate[:, 1:].mean()),
@@ -224,9 +278,9 @@ def value(config: cfg.Config, loans: Loans, progress: Callable[[int, int], None]
     base = v.project()
     step()
     m = option_adjusted(
-        base.flows.cash, base.market.discount, v.times[1:], base.market.groups, v.face,
+        base.flows.cash, base.market.discount, v.times[1:], v.groups(base), v.face,
         price=val.price, oas=val.oas,
-        deterministic=base.market.deterministic,
+        deterministic=base.market.deterministic and base.flows.same_on_every_path,
     )
     z = v.zspread(m.price)
     step()
@@ -268,27 +322,28 @@ def valuation_tables(config: cfg.Config, loans: Loans, result: Valuation) -> dic
     """``summary``, ``cashflows`` (path means), ``paths``, and on request
     ``key_rate_durations`` and ``scenarios`` (README, "Outputs")."""
     flows, market, m = result.base.flows, result.base.market, result.measures
-    mean = flows.mean
     face = float(loans.balance.sum())
-    n_paths = market.discount.shape[0]
-    H = mean.n_months
+    n_paths = max(market.discount.shape[0], flows.cash.shape[0])
+    H = flows.n_months
+    mean_cash, mean_principal = flows.columns["total_cash_flow"], flows.columns["total_principal"]
 
-    columns = {name: getattr(mean, name) for name in STANDARD_CASHFLOWS}
+    columns = dict(flows.columns)
     columns["mortgage_rate"] = market.mortgage_rate[:, 1 : H + 1].mean(axis=0)
-    y = yield_from_pv(mean.total_cash_flow, m.price / 100.0 * face, config.valuation.delay_days)
+    y = yield_from_pv(mean_cash, m.price / 100.0 * face, config.valuation.delay_days)
 
     stats = pool_stats(loans)
-    cum_def = float(mean.new_defaults.sum())
-    cum_loss = float(mean.principal_loss.sum())
+    cum_def = float(flows.defaults.mean())
+    cum_loss = float(flows.losses.mean())
     summary = {
         **asdict(stats),
-        "wal": wal_years(mean.total_principal, mean.month),
+        "wal": wal_years(mean_principal, flows.columns["month"]),
         "cumulative_defaults": cum_def,
         "cumulative_losses": cum_loss,
         "cumulative_defaults_pct": 100.0 * cum_def / face,
         "cumulative_losses_pct": 100.0 * cum_loss / face,
-        "total_principal": float(mean.total_principal.sum()),
-        "total_interest": float(mean.total_interest.sum()),
+        "total_principal": float(mean_principal.sum()),
+        # net interest (standard model) or interest paid at the net rate (state model)
+        "total_interest": float(flows.columns["total_interest" if "total_interest" in flows.columns else "interest"].sum()),
         "paths": n_paths,
         "price": m.price,
         "model_price": m.model_price,
@@ -308,7 +363,7 @@ def valuation_tables(config: cfg.Config, loans: Loans, result: Valuation) -> dic
     paths = {
         "path": np.arange(n_paths, dtype=np.int64),
         "pv": m.per_path_pv,
-        "mean_mortgage_rate": market.mortgage_rate[:, 1 : H + 1].mean(axis=1),
+        "mean_mortgage_rate": np.broadcast_to(market.mortgage_rate[:, 1 : H + 1].mean(axis=1), (n_paths,)),
         "wal": wal_years(principal),
         "total_cash_flow": cash.sum(axis=1),
     }
@@ -331,7 +386,7 @@ def run(config: cfg.Config, loans: Loans, progress: Callable[[int, int], None] |
     sim = config.simulation
     return Analysis(
         valuation_tables(config, loans, result),
-        details={"valuation": result, "cash_flows": result.base.flows.mean},
+        details={"valuation": result, "cash_flows": result.base.flows.details},
         metadata={"engine.seed": str(sim.seed), "engine.analysis": "valuation"},
     )
 

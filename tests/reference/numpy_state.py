@@ -638,7 +638,7 @@ def state_inputs(config, loans, hpi_paths: np.ndarray | None = None) -> StateInp
         pp.model, pp.table, pp.by_age, turnover, pp.start_month, pp.mortgage_rate,
         hz.hp, hz.ltv_knots, hz.ltv_roll, hz.ltv_cure, hz.t_reo, hz.fc_max,
     )
-    return StateInputs(seed=ki.seed, horizon=ki.horizon, args=args, hpi=ki.hpi)
+    return StateInputs(seed=ki.seed, horizon=ki.horizon, args=args, hpi=ki.hpi(0, ki.n_paths))
 
 
 def kernel_groups(inputs: StateInputs):
@@ -682,7 +682,9 @@ def run_kernel(inputs: StateInputs, chunk_paths: int = 64, n_blocks: int | None 
     for p0 in range(0, P, chunk_paths):
         p1 = min(P, p0 + chunk_paths)
         out = np.zeros((len(bounds) - 1, p1 - p0, H + 1, N_S), dtype=np.int64)
-        simulate(True, np.uint64(inputs.seed), p0, bounds, 0, *kernel_groups(inputs), inputs.hpi[p0:p1], out, out_loans)
+        flat_rate = np.empty((0, 0))  # no rate paths: the flat market rate
+        simulate(True, np.uint64(inputs.seed), p0, bounds, 0, *kernel_groups(inputs), inputs.hpi[p0:p1], flat_rate, out,
+                 out_loans)
         out_all[p0:p1] = out.sum(axis=0)
     return out_all, out_loans
 
