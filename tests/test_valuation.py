@@ -160,7 +160,7 @@ def test_path_cash_flows_match_the_naive_twin(advancing):
         want = naive_prepay.pool_cash_flow(rows, params, list(mortgage[p, 1:]), mdr, 0.3, 6, H, advancing)
         np.testing.assert_allclose(flows.cash[p], want, rtol=0, atol=1e-6)
     # the path means are the means of the paths
-    np.testing.assert_allclose(flows.mean.total_cash_flow, flows.cash.mean(axis=0), rtol=1e-13)
+    np.testing.assert_allclose(flows.columns["total_cash_flow"], flows.cash.mean(axis=0), rtol=1e-13)
 
 
 def test_path_means_do_not_depend_on_the_chunking():
@@ -169,7 +169,7 @@ def test_path_means_do_not_depend_on_the_chunking():
     mortgage = 0.05 + 0.01 * np.random.default_rng(1).random((7, 361))
     a, b = project_on_paths(pi, mortgage, chunk_paths=7), project_on_paths(pi, mortgage, chunk_paths=2)
     assert a.cash.tobytes() == b.cash.tobytes()
-    assert a.mean.total_cash_flow.tobytes() == b.mean.total_cash_flow.tobytes()
+    assert a.columns["total_cash_flow"].tobytes() == b.columns["total_cash_flow"].tobytes()
 
 
 # --------------------------------------------------------------------------
