@@ -64,7 +64,7 @@ class RunResult:
             "config_hash": self.config.hash(),
             "tape_sha256": _file_sha256(self.config.tape) if self.config.tape is not None else None,
             "model": self.config.model,
-            "analysis": runs.get(self.config.analysis, self.config).name,
+            "analysis": runs.for_config(self.config).name,
             "seed": int(self.metadata["engine.seed"]) if "engine.seed" in self.metadata else None,
             "n_loans": self.loans.n,
             "timings_seconds": self.timings,
@@ -121,7 +121,7 @@ def load(config: str | Path | dict | Config, overrides: tuple[str, ...] | list[s
         if more:
             raise ConfigError(f"{e}\n{more}") from None
         raise
-    runs.get(cfg.analysis, cfg)
+    runs.for_config(cfg)
     return cfg, load_loans(cfg)
 
 
@@ -160,7 +160,7 @@ def run(
         cfg, loans = load(config, overrides)
     else:
         cfg = load_config(config, overrides)
-    kind = runs.get(cfg.analysis, cfg)
+    kind = runs.for_config(cfg)
     timings["load"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     analysis = kind.run(cfg, loans, progress)

@@ -39,6 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY.PATH=VALUE",
         help="override a config key, e.g. --set assumptions.prepay.speed=200 (repeatable)",
     )
+    run.add_argument(
+        "--scenario",
+        dest="scenarios",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also value scenario NAME (scenarios/NAME.yaml or a .yaml file; repeatable): scenarios.parquet",
+    )
     run.add_argument("--quiet", action="store_true", help="print nothing on success (errors still go to stderr)")
 
     sample = sub.add_parser("sample-tape", help="write a reproducible synthetic loan tape")
@@ -126,11 +134,14 @@ class RunDisplay:
 
 
 def _run(args) -> int:
+    import json
     import time
 
     from . import api
     from .warmup import kernels_cached
 
+    if args.scenarios:  # the config's `scenarios` key, written as an override
+        args.overrides = [*args.overrides, f"scenarios={json.dumps(args.scenarios)}"]
     t0 = time.perf_counter()
     cfg, loans = api.load(args.config, args.overrides)
     loaded = time.perf_counter() - t0
@@ -188,13 +199,34 @@ def _report(result, paths) -> None:
         "mortgage_yield": "{:.4%}",
         "modified_duration": "{:.3f}",
         "convexity": "{:.3f}",
+        "model_price": "{:.4f}",
+        "price_std_error": "{:.4f}",
+        "oas": "{:.1f} bp",
+        "oas_std_error": "{:.2f} bp",
+        "zspread": "{:.1f} bp",
+        "option_cost": "{:.1f} bp",
+        "effective_duration": "{:.3f}",
+        "effective_convexity": "{:.3f}",
+        "spread_duration": "{:.3f}",
     }
+    in_bp = {"oas", "oas_std_error", "zspread", "option_cost"}  # annual decimals shown in basis points
     for key, f in fmt.items():
         if key in row:
-            table.add_row(key, f.format(row[key]))
+            table.add_row(key, f.format(row[key] * 1e4 if key in in_bp else row[key]))
     for key, text in _pricing_rows(row):
         table.add_row(key, text)
     console.print(table)
+    if "scenarios" in result.tables:
+        grid = Table(title="scenarios (OAS held)")
+        grid.add_column("scenario", no_wrap=True)
+        for name in ("price", "WAL", "yield (BEY)", "eff. dur.", "loss"):
+            grid.add_column(name, justify="right")
+        for r in result.tables["scenarios"].to_pylist():
+            grid.add_row(
+                r["scenario"], f"{r['price']:.4f}", f"{r['wal']:.3f}", f"{r['yield_bey']:.4%}",
+                f"{r['effective_duration']:.3f}", f"{r['cumulative_losses_pct']:.3f}%",
+            )
+        console.print(grid)
     console.print(f"wrote {len(paths)} files to {paths[-1].parent} in {result.timings['total']:.2f}s")
 
 

@@ -59,8 +59,15 @@ def _turnover_model(p: cfg.PrepayTurnover, start_month: int, mortgage_rate: floa
 # assumptions.prepay.model -> builder of the kernels' parameters
 PREPAY_MODELS: dict[str, Callable[..., PrepayParams]] = {
     **{name: _table_model for name in PREPAY_TABLES},
-    "turnover": _turnover_model,
+    "turnover_refi": _turnover_model,
+    "turnover": _turnover_model,  # the same model under its first name
 }
+
+
+def rate_driven(prepay: PrepayParams) -> bool:
+    """True when the model's speeds respond to the market mortgage rate (so
+    cash flows differ from one rate path to another)."""
+    return prepay.model != PREPAY_TABLE
 
 
 def prepay_params(p: cfg.Prepay, start_month: int, mortgage_rate: float) -> PrepayParams:

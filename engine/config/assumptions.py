@@ -53,16 +53,20 @@ SEASONALITY = (0.80, 0.82, 0.92, 1.00, 1.06, 1.12, 1.12, 1.14, 1.08, 1.02, 0.98,
 
 
 class PrepayTurnover(Frozen):
-    """Turnover with seasoning and seasonality, plus a refinancing S-curve.
+    """Turnover with seasoning and seasonality, plus a refinancing S-curve
+    with burnout (``turnover_refi``; ``turnover`` is the same model).
 
     CPR = base_cpr x min(1, age / ramp_months) x seasonality[month of year]
           + refi_max_cpr x burnout / (1 + exp(-(incentive - refi_midpoint) / refi_slope)),
     incentive = note rate - the path's mortgage rate [annual decimal];
     burnout = exp(-burnout x sum of past positive incentive in rate-years).
     After Richard & Roll (1989); parameters are typical agency magnitudes.
+    The market rate is ``economy.mortgage_rate`` (flat), or each path's
+    mortgage rate when the run has rate paths (``economy.curve``); see
+    :func:`engine.kernels.prepayment.refi_smm_path`.
     """
 
-    model: Literal["turnover"]
+    model: Literal["turnover_refi", "turnover"]
     base_cpr: AnnualRate = 0.06
     ramp_months: int = Field(default=30, ge=1, le=360)
     seasonality: tuple[float, ...] = SEASONALITY
@@ -149,12 +153,22 @@ class Assumptions(Frozen):
         return self.loss if self.loss is not None else Loss(severity=0.0, liquidation_lag=0)
 
 
+# effective duration and convexity shift the curve up and down by this [bp]
+DEFAULT_SHIFT_BP = 25.0
+
+
 class Valuation(Frozen):
-    """Either a price (percent of face) or a yield (annual decimal, mortgage basis)."""
+    """Either a price (percent of face) or a yield (annual decimal, mortgage
+    basis); on rate paths (``economy.curve``) a price or an OAS (annual
+    decimal, continuously compounded), with the curve shift for effective
+    duration and convexity and the key-rate switch."""
 
     price: float | None = Field(default=None, gt=0, le=1000)
     yield_: float | None = Field(default=None, alias="yield")
+    oas: float | None = Field(default=None, description="option-adjusted spread [annual decimal]; rate paths only")
     delay_days: int = Field(default=0, ge=0, le=365)
+    shift_bp: float | None = Field(default=None, gt=0, le=500, description="curve shift for durations [bp]; default 25")
+    key_rate_durations: bool | None = Field(default=None, description="key-rate durations at the curve's tenors")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -175,8 +189,23 @@ class Valuation(Frozen):
             raise ValueError(f"expected an annual decimal in (-0.5, 1), got {v:g}{percent_hint(v)}")
         return v
 
+    @field_validator("oas")
+    @classmethod
+    def _oas(cls, v: float | None) -> float | None:
+        if v is not None and not -0.2 < v < 0.2:
+            raise ValueError(f"expected an annual decimal in (-0.2, 0.2), got {v:g}{percent_hint(v, signed=True)}")
+        return v
+
     @model_validator(mode="after")
     def _one_of(self) -> "Valuation":
-        if (self.price is None) == (self.yield_ is None):
+        given = [k for k, v in (("price", self.price), ("yield", self.yield_), ("oas", self.oas)) if v is not None]
+        if self.oas is None and len(given) != 1:
             raise ValueError("give exactly one of `price` or `yield`")
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of `price`, `yield` or `oas`, got {', '.join(given)}")
         return self
+
+    @property
+    def shift(self) -> float:
+        """The duration shift [annual decimal]."""
+        return (self.shift_bp if self.shift_bp is not None else DEFAULT_SHIFT_BP) / 1e4

@@ -34,6 +34,12 @@ DEFAULT_OUTPUT_ROOT = Path("out")
 # paths); they are left out of the config hash and kept in run.json's config
 EXECUTION_ONLY_KEYS = ("simulation.chunk_paths",)
 
+# the analysis kind a config with rate paths (economy.curve) runs by default
+RATE_PATHS_KIND = "valuation"
+
+# prepayment models whose refinancing responds to the market mortgage rate
+RATE_DRIVEN_PREPAY = ("turnover_refi", "turnover")
+
 
 class Simulation(Frozen):
     """How many paths, which integration, and how the paths are drawn."""
@@ -44,6 +50,8 @@ class Simulation(Frozen):
     horizon: int | None = Field(default=None, ge=1, le=1200, description="months; default: long enough to resolve")
     chunk_paths: int = Field(default=64, ge=1, description="paths per chunk; does not change results")
     start_month: int = Field(default=12, ge=1, le=12, description="calendar month of projection month 1")
+    antithetic: bool | None = Field(default=None, description="rate paths in antithetic pairs; default false")
+    sobol: bool | None = Field(default=None, description="rate paths from scrambled Sobol points; default false")
 
 
 class Output(Frozen):
@@ -95,10 +103,13 @@ class Config(Frozen):
         file's folder; or ``loans``, inline rows.
     model : the cash-flow model, ``standard`` (SIFMA) or ``state`` (loan level).
     analysis : the analysis kind run on it (:mod:`engine.runs`); None picks
-        the first kind that applies (``pricing`` with a ``pricing`` block),
-        else ``projection``.
+        the first kind that applies (``pricing`` with a ``pricing`` block,
+        ``valuation`` with rate paths, ``economy.curve``), else
+        ``projection`` (:attr:`analysis_kind`).
     assumptions, valuation, output : see the README key reference.
     purchase, holder_costs, pricing : note pricing (:mod:`.pricing`).
+    scenarios : named scenario files (``scenarios/NAME.yaml``) the
+        valuation also runs, one row each in ``scenarios.parquet``.
     """
 
     name: str = Field(min_length=1)
@@ -117,6 +128,20 @@ class Config(Frozen):
     purchase: Purchase | None = None
     holder_costs: HolderCosts | None = None
     pricing: Pricing | None = None
+    scenarios: tuple[str, ...] | None = Field(
+        default=None, description="scenario names or files run beside the valuation (rate paths only)"
+    )
+
+    @property
+    def analysis_kind(self) -> str:
+        """The analysis kind that runs: ``analysis``, else ``pricing`` with a
+        ``pricing`` block, ``valuation`` with rate paths (``economy.curve``),
+        else ``projection``."""
+        if self.analysis is not None:
+            return self.analysis
+        if self.pricing is not None:
+            return "pricing"
+        return RATE_PATHS_KIND if self.economy.rate_paths else "projection"
 
     @model_validator(mode="after")
     def _pricing_keys(self) -> "Config":
@@ -125,28 +150,69 @@ class Config(Frozen):
 
     @model_validator(mode="after")
     def _tape_or_loans(self) -> "Config":
+        rate_paths = self.economy.rate_paths
         conflicts = model_conflicts(
             self.model,
             set(self.model_fields_set),
             set(self.assumptions.model_fields_set),
             self.assumptions.prepay.model,
+            rate_paths=rate_paths,
+            simulation_keys=set(self.simulation.model_fields_set),
+            economy_keys=set(self.economy.model_fields_set),
         )
         if conflicts:
             key, message = next(iter(conflicts.items()))
             raise ValueError(f"{key}: {message}")
+        self._check_rate_paths(rate_paths)
         if (self.tape is None) == (self.loans is None):
             raise ValueError("give exactly one of `tape` (a file) or `loans` (inline rows)")
         if self.loans is not None and len(self.loans) == 0:
             raise ValueError("loans: expected at least one loan")
         return self
 
+    def _check_rate_paths(self, rate_paths: bool) -> None:
+        val = self.valuation
+        kind = self.analysis_kind
+        if rate_paths:
+            if "mortgage_rate" in self.economy.model_fields_set:
+                raise ValueError(
+                    "economy.mortgage_rate: a flat market rate; with economy.curve the mortgage rate is each "
+                    "path's 10-year par rate + economy.mortgage_spread"
+                )
+            if kind == RATE_PATHS_KIND:
+                if val is None:
+                    raise ValueError("valuation: required on rate paths (give `price` or `oas`)")
+                if val.yield_ is not None:
+                    raise ValueError("valuation.yield: the valuation on rate paths takes `price` or `oas`")
+        elif kind == RATE_PATHS_KIND:
+            raise ValueError(f"economy.curve: required by analysis: {RATE_PATHS_KIND} (the zero curve)")
+        if kind != RATE_PATHS_KIND:
+            needs = "economy.curve" if not rate_paths else f"analysis: {RATE_PATHS_KIND}, not {kind}"
+            if val is not None:
+                for key in ("oas", "shift_bp", "key_rate_durations"):
+                    if getattr(val, key) is not None:
+                        raise ValueError(f"valuation.{key}: needs rate paths ({needs})")
+            for key in ("antithetic", "sobol"):
+                if getattr(self.simulation, key) is not None:
+                    raise ValueError(f"simulation.{key}: draws rate paths ({needs})")
+            if self.scenarios is not None:
+                raise ValueError(f"scenarios: run beside a valuation on rate paths ({needs})")
+
     def to_dict(self) -> dict[str, Any]:
         """The resolved config as plain JSON-able data: every key the chosen
         model uses, defaults included, and none it does not."""
-        if self.model == "standard":
+        if self.model == "standard" and not self.economy.rate_paths:
             exclude: Any = {"simulation", "economy", "state_model"}
+        elif self.model == "standard":
+            exclude = {
+                "simulation": {"integration", "horizon"},
+                "economy": {"mortgage_rate", "hpi"},
+                "state_model": True,
+            }
         else:
             exclude = {"assumptions": {"default", "loss"}}
+            if self.economy.rate_paths:
+                exclude["economy"] = {"mortgage_rate"}
         return json.loads(self.model_dump_json(by_alias=True, exclude_none=True, exclude=exclude))
 
     def hash(self) -> str:
@@ -177,13 +243,24 @@ class Config(Frozen):
         return found
 
 
-def model_conflicts(model: Any, keys: set, assumption_keys: set, prepay_model: Any) -> dict[str, str]:
+def model_conflicts(
+    model: Any,
+    keys: set,
+    assumption_keys: set,
+    prepay_model: Any,
+    *,
+    rate_paths: bool = False,
+    simulation_keys: set = frozenset(),
+    economy_keys: set = frozenset(),
+) -> dict[str, str]:
     """Keys that belong to the other cash-flow model: key path -> message.
 
     Checked on the validated config and, when validation fails, on the raw
     data (:func:`engine.config.loader.load_config`), where such a message
     replaces the errors found inside that key: a turnover block under the
-    standard model is one problem, not an unknown key per parameter."""
+    standard model is one problem, not an unknown key per parameter. With
+    rate paths (``economy.curve``) the standard model takes ``simulation``
+    and ``economy`` too, but not the state model's keys."""
     found: dict[str, str] = {}
     if model == "state":
         for key in ("default", "loss"):
@@ -192,14 +269,25 @@ def model_conflicts(model: Any, keys: set, assumption_keys: set, prepay_model: A
                     "not used by the state model, whose defaults and losses "
                     "come from state_model (delinquency, foreclosure, reo, liquidation)"
                 )
-    else:
+        return found
+    if not rate_paths:
         for key in ("simulation", "economy", "state_model"):
             if key in keys:
                 found[key] = "only used by the state model (add `model: state`)"
-        if prepay_model == "turnover":
+        if prepay_model in RATE_DRIVEN_PREPAY:
             found["assumptions.prepay.model"] = (
-                "'turnover' needs the state model (model: state), the standard model takes psa, cpr, smm, vector or none"
+                f"'{prepay_model}' needs the state model (model: state), "
+                "the standard model takes psa, cpr, smm, vector or none (or, on rate paths with economy.curve, "
+                f"'{prepay_model}')"
             )
+        return found
+    if "state_model" in keys:
+        found["state_model"] = "only used by the state model (add `model: state`)"
+    for key in ("integration", "horizon"):
+        if key in simulation_keys:
+            found[f"simulation.{key}"] = "only used by the state model (add `model: state`)"
+    if "hpi" in economy_keys:
+        found["economy.hpi"] = "home prices are not used by the standard model"
     return found
 
 
@@ -211,7 +299,12 @@ def raw_model_conflicts(data: Any) -> dict[str, str]:
     assumptions = assumptions if isinstance(assumptions, dict) else {}
     prepay = assumptions.get("prepay")
     prepay_model = prepay.get("model") if isinstance(prepay, dict) else None
-    return model_conflicts(data.get("model", "standard"), set(data), set(assumptions), prepay_model)
+    economy = data.get("economy") if isinstance(data.get("economy"), dict) else {}
+    simulation = data.get("simulation") if isinstance(data.get("simulation"), dict) else {}
+    return model_conflicts(
+        data.get("model", "standard"), set(data), set(assumptions), prepay_model,
+        rate_paths=economy.get("curve") is not None, simulation_keys=set(simulation), economy_keys=set(economy),
+    )
 
 
 def map_files(model: BaseModel, fn: Callable[[Path], Path]) -> Any:

@@ -351,7 +351,9 @@ def par_rate_on_paths(curve: ZeroCurve, model: HullWhite, t, x_t, tenor_years: f
     -----
     Builds a (..., n) table of bond prices; for paths x times call it one
     time column at a time. At ``t = 0`` with ``x = 0`` it equals
-    ``curve.par_rate(tenor_years, freq)``.
+    ``curve.par_rate(tenor_years, freq)``. The factor enters each bond price
+    as ``P(t, T | x) = P(t, T | 0) exp(-B(t, T) x)`` (``bond_price``), so the
+    deterministic part is computed once per ``t`` and maturity, not per path.
     """
     if isinstance(freq, bool) or not isinstance(freq, Integral) or freq < 1:
         raise ValueError(f"par_rate_on_paths: freq must be a whole number >= 1, got {freq!r}")
@@ -361,9 +363,11 @@ def par_rate_on_paths(curve: ZeroCurve, model: HullWhite, t, x_t, tenor_years: f
         raise ValueError(
             f"par_rate_on_paths: tenor_years * freq must be a whole number of periods, got {periods:g}"
         )
-    t, x_t = np.broadcast_arrays(np.asarray(t, dtype=np.float64), np.asarray(x_t, dtype=np.float64))
+    t = np.asarray(t, dtype=np.float64)
+    x_t = np.asarray(x_t, dtype=np.float64)
     offsets = np.arange(1, n + 1, dtype=np.float64) / freq
-    prices = bond_price(curve, model, t[..., None], x_t[..., None], t[..., None] + offsets)
+    at_zero = bond_price(curve, model, t[..., None], 0.0, t[..., None] + offsets)  # P(t, T | x = 0)
+    prices = at_zero * np.exp(-_b(model.mean_reversion, offsets) * x_t[..., None])
     out = -np.expm1(np.log(prices[..., -1])) / (prices.sum(axis=-1) / freq)
     return float(out) if out.ndim == 0 else out
 

@@ -22,7 +22,7 @@ from .accounting import add, apply, book_balances, tick
 from .amortization import amort_schedule
 from .hazard import exit_probs, interp
 from .holder import R_DEED_IN_LIEU, R_FORECLOSURE, R_MODIFIED, R_PERFORMING, R_UNRESOLVED, holder_cash
-from .prepayment import prepay_schedule
+from .prepayment import prepay_schedule, refi_smm_path
 from .rng import PURPOSE_TRANSITION, uniform_pair
 from .state import (
     H_MOD_ROLL_MULT, H_TO_DQ30, K, N_TR, O_UNRESOLVED, S_CURRENT_BAL, S_DEFERRED_BAL,
@@ -76,6 +76,15 @@ def _modified_setup(l, loans, prepay, am1, smm1):
     prepay_schedule(smm1, prepay, loans.age[l], loans.mod_rate[l])
 
 
+@jit
+def _path_smm(l, loans, prepay, mortgage_rate, smm0, smm1, modified):
+    """Loan ``l``'s SMMs on one rate path (``mortgage_rate[t]``): original terms,
+    and modified terms when ``modified`` (burnout measured on each branch's rate)."""
+    refi_smm_path(smm0, prepay, loans.age[l], loans.note_rate[l], mortgage_rate)
+    if modified:
+        refi_smm_path(smm1, prepay, loans.age[l], loans.mod_rate[l], mortgage_rate)
+
+
 @pjit
 def simulate(
     sampled,  # bool: sampled (True) or expected (False) integration
@@ -88,6 +97,8 @@ def simulate(
     hazard,  # HazardParams
     # paths (p, t): home-price index relative to today
     hpi,
+    # paths (p, t): market mortgage rate of month t on rate paths; (0, 0): the flat rate
+    mortgage_rate,
     # outputs
     out,  # int64[b, p, t, c] zeroed
     out_loans,  # float64[l, N_O], added into
@@ -110,6 +121,7 @@ def simulate(
     h_cf = holder.cf
     h_outcome = holder.outcome
     h_resolved = holder.resolved
+    rate_paths = mortgage_rate.shape[0] > 0
     for blk in prange(n_blocks):
         am = np.empty((2, H + 1))
         smm = np.empty((2, H + 1))
@@ -136,6 +148,8 @@ def simulate(
             orow = out_loans[l]
             for p in range(n_paths):
                 gp = path0 + p
+                if rate_paths:
+                    _path_smm(l, loans, prepay, mortgage_rate[p], smm[0], smm[1], mod_ready)
                 if sampled:
                     s_cell = start
                     s_branch = 0
@@ -232,6 +246,8 @@ def simulate(
                             break
                         if s_branch == 1 and not mod_ready:
                             _modified_setup(l, loans, prepay, am[1], smm[1])
+                            if rate_paths:
+                                refi_smm_path(smm[1], prepay, loans.age[l], loans.mod_rate[l], mortgage_rate[p])
                             mod_ready = True
                         book_balances(row, s_branch, s_cell, s_bal, s_dfr, reo0)
                     else:

@@ -119,7 +119,11 @@ def project_loan(
     perf = balance
     fcl = 0.0
     s_prev = 1.0  # SCH(i-1), scheduled balance per unit of today's balance
+    slot = 0  # i % ring_len, kept by increment (no integer division in the loop)
     for i in range(1, term + 1):
+        slot += 1
+        if slot == ring_len:
+            slot = 0
         if perf <= 0.0 and fcl <= 0.0:
             break
         if i == term:
@@ -137,12 +141,11 @@ def project_loan(
         else:
             mdr = 0.0
         new_def = perf * mdr
-        slot = i % ring_len
         ring_def[slot] = new_def
         ring_q[slot] = new_def / s_prev if s_prev > 0.0 else 0.0
 
-        # liquidation of the cohort that defaulted `lag` months ago
-        old = (i - lag) % ring_len
+        # liquidation of the cohort that defaulted `lag` months ago: (i - lag) % ring_len
+        old = slot + 1 if slot + 1 < ring_len else 0
         if i > lag:  # with lag 0 this is the cohort that defaulted just now
             def_old = ring_def[old]
             adb = ring_q[old] * s_prev if advancing else def_old

@@ -113,6 +113,6 @@ def simulate_block(
     holder = holder_on(n_loans, n_paths, H, fee_performing, fee_nonperforming)
     simulate(
         True, np.uint64(ki.seed), p0, bounds, l0, loan_slice(ki.loans, l0, l1), ki.prepay, ki.hazard, hpi,
-        out, sums, holder,
+        ki.mortgage_rates(p0, p0 + n_paths), out, sums, holder,
     )
     return HolderBlock(l0, p0, out.sum(axis=0), sums, holder.cf, holder.outcome, holder.resolved)

@@ -119,10 +119,10 @@ def project_cashflows(loans, assumptions) -> CashFlows:
         k.LossTerms(severity=float(loss.severity), lag=int(loss.liquidation_lag), advancing=bool(loss.advancing)),
         out,
     )
-    return _columns(out.sum(axis=0)[1:], float(loans.balance.sum()))
+    return named_columns(out.sum(axis=0)[1:], float(loans.balance.sum()))
 
 
-def _columns(t: np.ndarray, starting_balance: float) -> CashFlows:
+def named_columns(t: np.ndarray, starting_balance: float) -> CashFlows:
     """Name the kernel's summed columns and derive totals and pool rates."""
     col = lambda c: t[:, c].copy()  # noqa: E731
     total_principal = t[:, k.C_ACTAM] + t[:, k.C_AMDEF] + t[:, k.C_VOL] + t[:, k.C_RECOV]

@@ -140,18 +140,54 @@ class KernelInputs:
     n_paths: int
     start_current_ticks: int  # current balance at month 0, for the roll-rate base
     n_loans: int
+    # rate paths: (paths, horizon + 1) market mortgage rate of month t, or (0, 0) for the flat rate
+    mortgage_rate: np.ndarray = field(default_factory=lambda: FLAT_RATE)
+    rate_shocks: np.ndarray | None = None  # (paths, horizon) the rate paths' shocks, month t in column t - 1
 
     def hpi(self, p0: int, p1: int) -> np.ndarray:
-        """Home-price paths p0 .. p1 - 1, (p1 - p0, horizon + 1), relative to today."""
+        """Home-price paths p0 .. p1 - 1, (p1 - p0, horizon + 1), relative to today
+        (correlated with the rate shocks of the same paths when there are rate paths)."""
         if self.hpi_fixed is not None:
             return self.hpi_fixed[p0:p1]
-        return simulate_hpi(self.hpi_model, p1 - p0, self.horizon, self.seed, path0=p0)
+        shocks = None if self.rate_shocks is None else self.rate_shocks[p0:p1]
+        return simulate_hpi(self.hpi_model, p1 - p0, self.horizon, self.seed, rate_shocks=shocks, path0=p0)
+
+    def mortgage_rates(self, p0: int, p1: int) -> np.ndarray:
+        """The kernel's market-rate argument for paths p0 .. p1 - 1."""
+        return self.mortgage_rate[p0:p1] if self.mortgage_rate.shape[0] else self.mortgage_rate
 
 
-def kernel_inputs(config: cfg.Config, loans: Loans, hpi_paths: np.ndarray | None = None) -> KernelInputs:
-    """Resolve loans, hazards, prepayment, horizon and home-price paths for the kernel."""
+# the kernel's mortgage-rate argument without rate paths (the flat economy.mortgage_rate)
+FLAT_RATE = np.empty((0, 0))
+
+
+@dataclass(frozen=True)
+class RatePathInputs:
+    """Rate paths for the state model (from ``engine.economy.market``).
+
+    mortgage_rate : (paths, horizon + 1) market mortgage rate of month t
+        [annual decimal], or None when prepayment is rate-blind.
+    rate_shocks : (paths, horizon) standard normals of the rate paths (HPI
+        correlation), or None (no volatility).
+    floor_rate : the market rate at the analysis date [annual decimal]: the
+        modification rate floor when ``rate_floor`` is not given.
+    hpi_model : a home-price model replacing ``economy.hpi`` (a scenario), or None.
+    """
+
+    mortgage_rate: np.ndarray | None
+    rate_shocks: np.ndarray | None
+    floor_rate: float
+    hpi_model: object = None
+
+
+def kernel_inputs(
+    config: cfg.Config, loans: Loans, hpi_paths: np.ndarray | None = None, rates: RatePathInputs | None = None
+) -> KernelInputs:
+    """Resolve loans, hazards, prepayment, horizon and home-price paths for
+    the kernel; ``rates`` puts the run on rate paths."""
     sim = config.simulation
-    la = loan_arrays(loans, config.state_model, config.economy.mortgage_rate)
+    floor_rate = config.economy.mortgage_rate if rates is None else rates.floor_rate
+    la = loan_arrays(loans, config.state_model, floor_rate)
     fc_max = max(1, int(la.t_fc.max()))
     hz = hazard_params(config.state_model, fc_max)
     pp = prepay_params(config.assumptions.prepay, sim.start_month, config.economy.mortgage_rate)
@@ -159,16 +195,24 @@ def kernel_inputs(config: cfg.Config, loans: Loans, hpi_paths: np.ndarray | None
     check_capacity(la, sim.paths, H)
     model = None
     if hpi_paths is None:
-        model = config.economy.hpi.to_model()
+        model = rates.hpi_model if rates is not None and rates.hpi_model is not None else config.economy.hpi.to_model()
     else:
         hpi_paths = np.ascontiguousarray(hpi_paths, dtype=np.float64)
         if hpi_paths.shape != (sim.paths, H + 1):
             raise ValueError(f"hpi_paths: expected shape {(sim.paths, H + 1)}, got {hpi_paths.shape}")
     starts_current = (la.status == 0) & (la.behind == 0)
     start_current = int(np.floor(la.balance[starts_current] * ks.TICKS + 0.5).sum())
+    mortgage_rate, rate_shocks = FLAT_RATE, None
+    if rates is not None:
+        if rates.mortgage_rate is not None:
+            mortgage_rate = np.ascontiguousarray(rates.mortgage_rate, dtype=np.float64)
+            if mortgage_rate.shape != (sim.paths, H + 1):
+                raise ValueError(f"mortgage_rate: expected shape {(sim.paths, H + 1)}, got {mortgage_rate.shape}")
+        if rates.rate_shocks is not None:
+            rate_shocks = np.asarray(rates.rate_shocks, dtype=np.float64)[:, :H]
     return KernelInputs(
         sim.integration == "sampled", int(sim.seed), H, la, pp, hz, model, hpi_paths, int(sim.paths),
-        start_current, loans.n,
+        start_current, loans.n, mortgage_rate, rate_shocks,
     )
 
 
@@ -223,8 +267,8 @@ def simulate_chunk(
     out = np.zeros((len(bounds) - 1, p1 - p0, ki.horizon + 1, ks.N_S), dtype=np.int64)
     outcomes = np.zeros((ki.n_loans, ks.N_O)) if loan_sums is None else loan_sums.copy()
     simulate(
-        ki.sampled, np.uint64(ki.seed), p0, bounds, 0, ki.loans, ki.prepay, ki.hazard, ki.hpi(p0, p1), out, outcomes,
-        holder_off(),
+        ki.sampled, np.uint64(ki.seed), p0, bounds, 0, ki.loans, ki.prepay, ki.hazard, ki.hpi(p0, p1),
+        ki.mortgage_rates(p0, p1), out, outcomes, holder_off(),
     )
     return chunk_from_ticks(ki, p0, out.sum(axis=0), outcomes)  # int64 (paths, t, c): exact
 
@@ -321,6 +365,7 @@ def simulate_state(
     loans: Loans,
     progress: Callable[[int, int], None] | None = None,
     hpi_paths: np.ndarray | None = None,
+    rates: RatePathInputs | None = None,
 ) -> StateSums:
     """Project the loan-level state model over all paths.
 
@@ -331,8 +376,9 @@ def simulate_state(
     progress : called as ``progress(paths_done, paths_total)`` after each chunk.
     hpi_paths : optional (paths, horizon + 1) HPI levels relative to today,
         replacing the configured home-price model.
+    rates : optional rate paths (market mortgage rates, rate shocks).
     """
-    ki = kernel_inputs(config, loans, hpi_paths)
+    ki = kernel_inputs(config, loans, hpi_paths, rates)
     n_paths = ki.n_paths
     sums = StateSums.empty(n_paths, ki.horizon, loans.n)
     chunk = max(1, min(config.simulation.chunk_paths, n_paths))

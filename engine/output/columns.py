@@ -169,3 +169,59 @@ PATH_CASHFLOWS: dict[str, str] = {
     "month": "0 = the purchase, -(price + costs); then projection months",
     "cash_flow": "holder cash of the whole tape that month [currency]",
 }
+
+
+# valuation on rate paths (analysis kind `valuation`), summary.parquet: the
+# pool statistics and path-mean totals of the standard summary, then these
+VALUATION_SUMMARY: dict[str, str] = {
+    "paths": "rate paths simulated (1 with rates: none)",
+    "price": "price valued at: the given one, or the model price at the given OAS [percent of face]",
+    "model_price": "mean path PV at the OAS [percent of face]",
+    "oas": "option-adjusted spread over the paths' short rates [annual decimal, continuously compounded]",
+    "zspread": "spread over the zero curve pricing the forward-path cash flows [annual decimal, cont. comp.]",
+    "option_cost": "zspread - oas [annual decimal]",
+    "price_std_error": "Monte Carlo standard error of model_price [percent of face]",
+    "oas_std_error": "Monte Carlo standard error of the OAS [annual decimal]",
+    "effective_duration": "(P- - P+) / (2 P0 dy), curve shifted +-shift_bp, OAS held [years]",
+    "effective_convexity": "(P+ + P- - 2 P0) / (P0 dy^2) [years^2]",
+    "spread_duration": "-(dP/ds) / P at the OAS [years]",
+    "yield_bey": "bond-equivalent yield of the path-mean cash flows at price [annual decimal]",
+    "mortgage_yield": "mortgage yield (monthly compounding) of the path-mean cash flows at price [annual decimal]",
+}
+
+# valuation, cashflows.parquet: STANDARD_CASHFLOWS as path means, and
+VALUATION_CASHFLOWS_EXTRA: dict[str, str] = {
+    "mortgage_rate": "path-mean market mortgage rate of the month [annual decimal]",
+}
+
+# valuation, paths.parquet
+VALUATION_PATHS: dict[str, str] = {
+    "path": "rate path index",
+    "pv": "present value of the path's cash flows at the OAS [currency]",
+    "mean_mortgage_rate": "the path's mortgage rate averaged over months 1..H [annual decimal]",
+    "wal": "weighted average life on the path [years]",
+    "total_cash_flow": "sum of the path's cash flows [currency]",
+}
+
+# valuation, key_rate_durations.parquet (valuation.key_rate_durations: true)
+KEY_RATE_DURATIONS: dict[str, str] = {
+    "tenor": "curve tenor of the triangular bump [years]",
+    "duration": "(P- - P+) / (2 P0 dy) for the bump at that tenor, OAS held [years]",
+}
+
+# valuation, scenarios.parquet (one row per scenario; the first row is the base)
+SCENARIOS: dict[str, str] = {
+    "scenario": "scenario name ('base' for the config as given)",
+    "description": "what the scenario changes",
+    "curve_shift_bp": "parallel shift of the zero curve [bp]",
+    "price": "mean path PV at the base OAS [percent of face]",
+    "oas": "the OAS held [annual decimal]",
+    "wal": "WAL of the path-mean cash flows [years]",
+    "yield_bey": "bond-equivalent yield of the path-mean cash flows at price [annual decimal]",
+    "mortgage_yield": "mortgage yield of the path-mean cash flows at price [annual decimal]",
+    "cumulative_defaults_pct": "path-mean new defaults [percent of the starting balance]",
+    "cumulative_losses_pct": "path-mean principal losses [percent of the starting balance]",
+    "effective_duration": "curve shifted +-shift_bp around the scenario, OAS held [years]",
+    "effective_convexity": "[years^2]",
+    "mean_mortgage_rate": "mortgage rate averaged over paths and months [annual decimal]",
+}

@@ -30,8 +30,8 @@ def standard_tables(config: cfg.Config, loans: Loans, cf: CashFlows) -> dict[str
     return {"cashflows": cf.to_arrow(), "summary": summary}
 
 
-def state_tables(config: cfg.Config, loans: Loans, sums: StateSums) -> dict[str, pa.Table]:
-    """The state model's tables from its reduced sums."""
+def state_cashflow_columns(sums: StateSums) -> dict[str, np.ndarray]:
+    """The state model's ``cashflows`` columns: path means by month."""
     H = sums.horizon
     months = np.arange(1, H + 1, dtype=np.int64)
     mean = sums.mean
@@ -44,6 +44,15 @@ def state_tables(config: cfg.Config, loans: Loans, sums: StateSums) -> dict[str,
     columns.update(d)
     columns["smm"] = smm
     columns["roll_rate"] = roll
+    return columns
+
+
+def state_tables(config: cfg.Config, loans: Loans, sums: StateSums) -> dict[str, pa.Table]:
+    """The state model's tables from its reduced sums."""
+    H = sums.horizon
+    months = np.arange(1, H + 1, dtype=np.int64)
+    columns = state_cashflow_columns(sums)
+    d = {name: columns[name] for name in ("total_principal", "total_cash_flow")}
 
     qs = np.array(config.output.quantiles, dtype=np.float64)
     q_cols = {"month": np.tile(months, len(qs)), "quantile": np.repeat(qs, H)}

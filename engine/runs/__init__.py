@@ -3,10 +3,11 @@
 Each kind is one module that registers an :class:`AnalysisKind`: its name,
 the config keys it reads, and a function ``run(config, loans, progress) ->
 Analysis`` that produces its named tables. ``engine.run`` looks the kind up
-here by the config's ``analysis`` key; when it is not given, the first
-registered kind that ``applies`` to the config (``pricing`` for a config
-with a ``pricing`` block), else ``projection``. An unknown name is a
-:class:`~engine.errors.ConfigError` naming it.
+here by the config's ``analysis`` key (:attr:`engine.config.Config.analysis_kind`):
+when it is not given, ``pricing`` for a config with a ``pricing`` block,
+``valuation`` for one with rate paths (``economy.curve``), else
+``projection``. An unknown name is a :class:`~engine.errors.ConfigError`
+naming it.
 
 To add a kind: write ``engine/runs/<name>.py`` with a ``run`` function and a
 ``register(AnalysisKind(...))`` call, and import it below.
@@ -46,16 +47,15 @@ class AnalysisKind:
     reads : the top-level config keys it reads (documentation, and the
         keys ``run.json`` shows for it).
     run : ``run(config, loans, progress) -> Analysis``.
-    applies : ``applies(config) -> bool``: the kind runs a config that names
-        no ``analysis`` when this is true (None: only when named, or as the
-        default).
+
+    Which kind a config runs when it names none is one rule, in
+    :attr:`engine.config.Config.analysis_kind`.
     """
 
     name: str
     description: str
     reads: tuple[str, ...]
     run: Callable[..., Analysis]
-    applies: Callable[[Any], bool] | None = None
 
 
 _KINDS: dict[str, AnalysisKind] = {}
@@ -69,13 +69,16 @@ def register(kind: AnalysisKind) -> AnalysisKind:
     return kind
 
 
+def for_config(config) -> AnalysisKind:
+    """The kind a config runs (:attr:`engine.config.Config.analysis_kind`)."""
+    return get(config.analysis_kind)
+
+
 def get(name: str | None, config: Any = None) -> AnalysisKind:
     """The kind called ``name``; unknown names raise. With ``name`` None, the
-    first registered kind that applies to ``config``, else the default."""
+    kind ``config`` runs by default (projection without a config)."""
     if name is None and config is not None:
-        for kind in _KINDS.values():
-            if kind.applies is not None and kind.applies(config):
-                return kind
+        return for_config(config)
     key = DEFAULT_KIND if name is None else name
     try:
         return _KINDS[key]
@@ -92,5 +95,6 @@ def names() -> tuple[str, ...]:
 
 from . import projection  # noqa: E402,F401  (registers itself)
 from . import pricing  # noqa: E402,F401  (registers itself)
+from . import valuation  # noqa: E402,F401  (registers itself)
 
-__all__ = ["Analysis", "AnalysisKind", "DEFAULT_KIND", "get", "names", "register"]
+__all__ = ["Analysis", "AnalysisKind", "DEFAULT_KIND", "for_config", "get", "names", "register"]

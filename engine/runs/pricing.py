@@ -227,16 +227,11 @@ def simulate_holder(
     return sums, values, tape_ticks
 
 
-def _applies(config: cfg.Config) -> bool:
-    return config.pricing is not None
-
-
 register(
     AnalysisKind(
         name="pricing",
         description="note investor analytics: holder IRR distribution, outcome mix, bids three ways, per loan",
         reads=("assumptions", "simulation", "economy", "state_model", "purchase", "holder_costs", "pricing", "output"),
         run=run,
-        applies=_applies,
     )
 )

@@ -913,9 +913,10 @@ def run_kernel(inputs: StateInputs, chunk_paths: int = 64, n_blocks: int | None 
     for p0 in range(0, P, chunk_paths):
         p1 = min(P, p0 + chunk_paths)
         out = np.zeros((len(bounds) - 1, p1 - p0, H + 1, N_S), dtype=np.int64)
+        flat_rate = np.empty((0, 0))  # no rate paths: the flat market rate
         simulate(
-            True, np.uint64(inputs.seed), p0, bounds, 0, *kernel_groups(inputs), inputs.hpi[p0:p1], out, out_loans,
-            holder_off(),
+            True, np.uint64(inputs.seed), p0, bounds, 0, *kernel_groups(inputs), inputs.hpi[p0:p1], flat_rate, out,
+            out_loans, holder_off(),
         )
         out_all[p0:p1] = out.sum(axis=0)
     return out_all, out_loans
