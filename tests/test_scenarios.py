@@ -226,12 +226,27 @@ def _note_bands(s: dict) -> None:
     assert 0.0 <= s["p_irr_below_zero"] <= 0.2
 
 
-BANDS = {"pool.yaml": _pool_bands, "npl_pool.yaml": _npl_bands, "note.yaml": _note_bands}
+def _pool_oas_bands(s: dict) -> None:
+    """The agency sample pool (WAC ~5.9%) at par on Treasury-like rate paths
+    under the refinancing model: agency pass-through OAS run from about -20
+    to +150 bp; the prepayment option costs something (Z-spread above OAS);
+    a pool with a refinancing option has a short, positive effective duration
+    and negative convexity; WAL of a 30-year pool between 2 and 10 years."""
+    assert -0.002 <= s["oas"] <= 0.015
+    assert 0.0 < s["option_cost"] <= 0.02 and s["zspread"] > s["oas"]
+    assert 0.5 <= s["effective_duration"] <= 8.0
+    assert s["effective_convexity"] < 0.0
+    assert 2.0 <= s["wal"] <= 10.0
+    assert s["oas_std_error"] < 0.002
+
+
+BANDS = {"pool.yaml": _pool_bands, "npl_pool.yaml": _npl_bands, "note.yaml": _note_bands,
+         "pool_oas.yaml": _pool_oas_bands}
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])
 def test_shipped_config_headline_numbers_are_plausible(path):
     assert path.name in BANDS, f"{path.name}: add its plausible bands to tests/test_scenarios.py"
     cfg = engine.load_config(path)
-    overrides = ["simulation.paths=100"] if cfg.model == "state" else []
+    overrides = ["simulation.paths=100"] if cfg.model == "state" or cfg.economy.rate_paths else []
     BANDS[path.name](summary(engine.run(path, overrides)))
