@@ -6,7 +6,6 @@ called.
 
 from __future__ import annotations
 
-import hashlib
 import platform
 import time
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from . import __version__, runs
 from .config import Config, load_config
 from .errors import ConfigError, TapeError
 from .inputs.tape import Loans, loans_from_rows, read_tape
-from .output.writer import SCHEMA_VERSION, write_outputs
+from .output.writer import SCHEMA_VERSION, file_sha256, write_outputs
 
 
 @dataclass
@@ -62,7 +61,7 @@ class RunResult:
             "schema_version": SCHEMA_VERSION,
             "config": self.config.to_dict(),
             "config_hash": self.config.hash(),
-            "tape_sha256": _file_sha256(self.config.tape) if self.config.tape is not None else None,
+            "tape_sha256": file_sha256(self.config.tape) if self.config.tape is not None else None,
             "model": self.config.model,
             "analysis": runs.for_config(self.config).name,
             "seed": int(self.metadata["engine.seed"]) if "engine.seed" in self.metadata else None,
@@ -89,14 +88,6 @@ class RunResult:
             **self.metadata,
         }
         return write_outputs(target, self.tables, self.run_info(), meta)
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_loans(config: Config) -> Loans:

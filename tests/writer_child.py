@@ -28,9 +28,10 @@ import types
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-_pkg = types.ModuleType("engine")
-_pkg.__path__ = [str(REPO / "engine")]
-sys.modules.setdefault("engine", _pkg)
+if __name__ == "__main__":  # as a child process only: imported by a test, the real package stays
+    _pkg = types.ModuleType("engine")
+    _pkg.__path__ = [str(REPO / "engine")]
+    sys.modules.setdefault("engine", _pkg)
 
 import pyarrow as pa  # noqa: E402
 

@@ -173,7 +173,7 @@ def _write_and_swap(
             path = stage / f"{name}.parquet"
             pq.write_table(_with_metadata(table, {**metadata, "engine.table": name}), path)
             _fsync(path)
-            files[path.name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+            files[path.name] = {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
         info = {**run_info, "files": files}
         _write_bytes(stage / RUN_JSON, (json.dumps(info, indent=2, sort_keys=True, default=str) + "\n").encode())
         _fsync(stage)
@@ -243,7 +243,8 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB blocks (hex)."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
