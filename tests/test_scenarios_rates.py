@@ -91,7 +91,8 @@ def test_scenario_grid_rows_and_ordering():
     assert list(rows) == ["base", *names]
     assert rows["base"]["price"] == pytest.approx(100.0, rel=1e-12)
     assert rows["rates_up_300"]["price"] < rows["rates_up_100"]["price"] < 100.0 < rows["rates_down_100"]["price"]
-    assert rows["rates_up_300"]["wal"] > rows["rates_up_100"]["wal"] > rows["base"]["wal"] > rows["rates_down_100"]["wal"]
+    wal = {name: r["wal"] for name, r in rows.items()}
+    assert wal["rates_up_300"] > wal["rates_up_100"] > wal["base"] > wal["rates_down_100"]
     assert rows["rates_refi_wave"]["wal"] < rows["base"]["wal"]
     assert len({r["oas"] for r in rows.values()}) == 1  # the OAS is held
 
@@ -123,7 +124,8 @@ def test_unknown_scenario_is_an_error_naming_it(tmp_path, capsys):
 
 
 def test_home_price_scenario_with_the_standard_model_is_an_error():
-    with pytest.raises(ConfigError, match=r"'hpi_down_25pct_3y' changes home prices"):
+    message = r"^scenarios\[0\]: 'hpi_down_25pct_3y' changes home prices, which the standard model does not use"
+    with pytest.raises(ConfigError, match=message):
         engine.run({**config(MIXED, REFI, price=100.0, paths=4), "scenarios": ["hpi_down_25pct_3y"]})
 
 
@@ -131,7 +133,8 @@ def test_home_price_scenario_with_the_standard_model_is_an_error():
     "text, message",
     [
         ("mortgage_rate_path: [[1, 3.5]]", r"mortgage_rate_path\[0\]: rate: .*got 3\.5 \(a percent\? write 0\.035\)"),
-        ("mortgage_rate_path: [[3, 0.05], [2, 0.04]]", r"mortgage_rate_path\[1\]: month: expected whole months increasing"),
+        ("mortgage_rate_path: [[3, 0.05], [2, 0.04]]",
+         r"mortgage_rate_path\[1\]: month: expected whole months increasing"),
         ("rates: {parallel_shift_bp: 5000}", r"rates\.parallel_shift_bp"),
         ("rates: {shift: 1}", r"rates\.shift: unknown key"),
         ("description: nothing", r"expected `rates: \{parallel_shift_bp\}`, `mortgage_rate_path`"),

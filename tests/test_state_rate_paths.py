@@ -70,7 +70,8 @@ def test_the_forward_path_of_a_flat_curve_is_the_flat_rate_model():
     np.testing.assert_allclose(market.mortgage_rate[0], rate, rtol=1e-13)
     res = engine.run(state_config("expected", curve={"flat": 0.04}, rates={"model": "none"}, mortgage_spread=spread))
     assert res.config.analysis_kind == "valuation"
-    flat = simulate_state(load_config(state_config("expected", mortgage_rate=rate)), loans_from_rows(copy.deepcopy(LOANS)))
+    loans = loans_from_rows(copy.deepcopy(LOANS))
+    flat = simulate_state(load_config(state_config("expected", mortgage_rate=rate)), loans)
     np.testing.assert_allclose(res.details["valuation"].base.flows.cash, flat.path_cols[..., 0], rtol=1e-9, atol=1e-6)
 
 

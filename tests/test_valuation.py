@@ -376,7 +376,8 @@ def test_the_default_analysis_kind_follows_the_curve(tiny_config):
          r"^economy\.curve\.zero_rates\[0\]: .*\(a percent\? write 0\.043\)"),
         (lambda d: d["economy"]["curve"].pop("zero_rates"), r"^economy\.curve\.zero_rates: missing"),
         (lambda d: d["economy"].update(rates={"model": "hull_white", "volatility": 0.9}),
-         r"^economy\.rates\.volatility: expected an absolute volatility in \[0, 0\.1\) .*got 0\.9 \(a percent\? write 0\.009\)"),
+         r"^economy\.rates\.volatility: expected an absolute volatility in \[0, 0\.1\) .*"
+         r"got 0\.9 \(a percent\? write 0\.009\)"),
         (lambda d: d["economy"].update(rates={"model": "vasicek"}), r"^economy\.rates\.model: unknown model 'vasicek'"),
         (lambda d: d["economy"].update(hpi={"drift": 0.02}), r"^economy\.hpi: home prices are not used"),
         (lambda d: d["simulation"].update(integration="expected"), r"^simulation\.integration: only used by"),
@@ -410,7 +411,8 @@ def test_rate_path_keys_without_a_curve_are_errors(tiny_config, change, message)
 def test_explicit_projection_with_a_curve_still_projects():
     d = config(MIXED, {"model": "psa", "speed": 150}, price=100.0)
     d["analysis"] = "projection"
-    with pytest.raises(ConfigError, match=r"^valuation\.shift_bp: needs rate paths \(analysis: valuation, not projection\)"):
+    message = r"^valuation\.shift_bp: needs rate paths \(analysis: valuation, not projection\)"
+    with pytest.raises(ConfigError, match=message):
         load_config(d)
     del d["valuation"]["shift_bp"], d["simulation"]["antithetic"]
     res = engine.run(d)

@@ -38,17 +38,17 @@ from ..analytics.pool import pool_stats, wal_years
 from ..analytics.spreads import effective_convexity, effective_duration, zspread
 from ..analytics.valuation import OptionAdjusted, option_adjusted, price_at_oas, spread_duration
 from ..analytics.yields import bey_from_mortgage_yield, yield_from_pv
+from ..behavior.prepayment import rate_driven
 from ..config.scenarios import Scenario, load_scenario
 from ..economy.market import MarketPaths, MarketShift, payment_times, simulate_market
 from ..economy.short_rate import HullWhite
 from ..errors import ConfigError
 from ..inputs.tape import Loans
-from ..behavior.prepayment import rate_driven
 from ..models.paths import PathFlows
-from ..models.state import P_CASH, P_NET_LOSS, P_PRINCIPAL, P_REO_IN, RatePathInputs, kernel_inputs, simulate_state
-from ..output.tables import state_cashflow_columns
 from ..models.standard_paths import path_inputs, project_on_paths
+from ..models.state import P_CASH, P_NET_LOSS, P_PRINCIPAL, P_REO_IN, RatePathInputs, kernel_inputs, simulate_state
 from ..output.columns import KEY_RATE_DURATIONS, SCENARIOS, VALUATION_PATHS
+from ..output.tables import state_cashflow_columns
 from . import Analysis, AnalysisKind, register
 
 __all__ = ["PROJECTORS", "Valuation", "Valuator", "run", "value"]
@@ -66,14 +66,9 @@ class StandardProjector:
         self.chunk_paths = config.simulation.chunk_paths
         self.n_months = self.inputs.n_months
 
-    def rate_blind(self) -> bool:
-        return not self.inputs.rate_driven
+    uses_home_prices = False
 
     def __call__(self, market: MarketPaths, scenario: Scenario | None = None) -> PathFlows:
-        if scenario is not None and scenario.hpi is not None:
-            raise ConfigError(
-                f"scenarios: {scenario.name!r} changes home prices, which the standard model does not use"
-            )
         return project_on_paths(self.inputs, market.mortgage_rate, self.chunk_paths)
 
 
@@ -83,6 +78,8 @@ class StateProjector:
     correlation (``economy.hpi.correlation``); expected or sampled integration
     as ``simulation.integration`` says. Loan events use the same random
     numbers on shifted curves (keyed by seed, path, loan, month)."""
+
+    uses_home_prices = True
 
     def __init__(self, config: cfg.Config, loans: Loans):
         self.config = config
@@ -238,9 +235,10 @@ class Valuator:
         proj = self.project(shift, scenario)
         price = self.price(proj, oas)
         dur, conv = self.durations(oas, price, shift, scenario)
-        return self._row(scenario.name, scenario.description, scenario.curve_shift, proj, price, oas, dur, conv)
+        return self.row(scenario.name, scenario.description, scenario.curve_shift, proj, price, oas, dur, conv)
 
-    def _row(self, name, description, curve_shift, proj, price, oas, dur, conv) -> dict:
+    def row(self, name, description, curve_shift, proj, price, oas, dur, conv) -> dict:
+        """One row of ``scenarios.parquet`` (``engine.output.columns.SCENARIOS``)."""
         flows = proj.flows
         mean_cash, mean_principal = flows.columns["total_cash_flow"], flows.columns["total_principal"]
         y = yield_from_pv(mean_cash, price / 100.0 * self.face, self.valuation.delay_days)
@@ -266,6 +264,11 @@ def value(config: cfg.Config, loans: Loans, progress: Callable[[int, int], None]
     v = Valuator(config, loans)
     val = config.valuation
     scenarios = [load_scenario(name, f"scenarios[{i}]") for i, name in enumerate(config.scenarios or ())]
+    for i, s in enumerate(scenarios):
+        if s.hpi is not None and not v.project_flows.uses_home_prices:
+            raise ConfigError(
+                f"scenarios[{i}]: {s.name!r} changes home prices, which the {config.model} model does not use"
+            )
     n_steps = 3 + 1 + (2 * len(v.curve.tenors) if val.key_rate_durations else 0) + 3 * len(scenarios)
     done = 0
 
@@ -296,7 +299,7 @@ def value(config: cfg.Config, loans: Loans, progress: Callable[[int, int], None]
         step(2 * len(v.curve.tenors))
     rows = []
     if scenarios:
-        rows.append(v._row("base", "the config as given", 0.0, base, m.model_price, m.oas, dur, conv))
+        rows.append(v.row("base", "the config as given", 0.0, base, m.model_price, m.oas, dur, conv))
         for s in scenarios:
             rows.append(v.scenario_row(s, m.oas))
             step(3)
@@ -343,7 +346,7 @@ def valuation_tables(config: cfg.Config, loans: Loans, result: Valuation) -> dic
         "cumulative_losses_pct": 100.0 * cum_loss / face,
         "total_principal": float(mean_principal.sum()),
         # net interest (standard model) or interest paid at the net rate (state model)
-        "total_interest": float(flows.columns["total_interest" if "total_interest" in flows.columns else "interest"].sum()),
+        "total_interest": float(flows.columns.get("total_interest", flows.columns.get("interest")).sum()),
         "paths": n_paths,
         "price": m.price,
         "model_price": m.model_price,
