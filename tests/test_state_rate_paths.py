@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import copy
 
-import numba
 import numpy as np
 import pytest
 
 import engine
+from threads import run_on_one_and_two_threads
 from engine.config import load_config
 from engine.economy.curve import ZeroCurve
 from engine.economy.market import payment_times, simulate_market
@@ -105,14 +105,7 @@ def test_home_prices_follow_the_rate_shocks_with_the_configured_correlation():
 
 def test_state_valuation_is_the_same_for_one_and_two_threads():
     cfg = state_config(paths=12, curve={"flat": 0.04})
-    before = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = engine.run(cfg)
-        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        two = engine.run(cfg)
-    finally:
-        numba.set_num_threads(before)
+    one, two = run_on_one_and_two_threads(cfg)
     for name in one.tables:
         assert one.tables[name].equals(two.tables[name]), name
 

@@ -16,13 +16,13 @@ import copy
 import math
 from pathlib import Path
 
-import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import engine
+from threads import run_on_one_and_two_threads
 from engine.analytics.spreads import pv_std_error, zspread
 from engine.behavior.prepayment import prepay_params
 from engine.config import PrepayTurnover, load_config
@@ -283,14 +283,7 @@ def test_rate_blind_key_rate_durations_add_up_exactly_to_first_order():
 
 def test_one_and_two_threads_give_identical_results():
     cfg = config(MIXED, REFI, price=100.5, paths=48, default={"model": "sda", "speed": 150})
-    before = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = engine.run(cfg)
-        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        two = engine.run(cfg)
-    finally:
-        numba.set_num_threads(before)
+    one, two = run_on_one_and_two_threads(cfg)
     for name in one.tables:
         assert one.tables[name].equals(two.tables[name]), name
 
