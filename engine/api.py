@@ -18,6 +18,7 @@ import pyarrow as pa
 from . import __version__, runs
 from .config import Config, load_config
 from .errors import ConfigError, TapeError
+from .execution import Executor, executor_for
 from .inputs.tape import Loans, loans_from_rows, read_tape
 from .output.writer import SCHEMA_VERSION, file_sha256, write_outputs
 
@@ -136,13 +137,20 @@ def run(
     progress: Callable[[int, int], None] | None = None,
     *,
     loans: Loans | None = None,
+    executor: Executor | None = None,
 ) -> RunResult:
     """Validate ``config`` (a YAML path, a dict or a ``Config``) and run its
     analysis kind on its loans (``pricing`` for a config with a ``pricing``
     block, else ``projection``, unless ``analysis`` names one). ``loans``, if
     given, replaces the config's tape or inline rows (e.g. from :func:`load`).
 
-    ``progress(done, total)`` is called after each chunk of paths (state model).
+    ``progress(done, total)`` is called as the work advances: paths done
+    locally, tasks done on a cluster.
+
+    ``executor`` runs the tasks (:mod:`engine.execution`); by default the
+    one the config's ``execution`` section asks for, started and closed for
+    this run (a :class:`engine.execution.cluster.DaskExecutor` wrapping
+    your own ``distributed.Client`` keeps a cluster across runs).
     Raises :class:`engine.errors.InputError` subclasses for bad input.
     """
     timings: dict[str, float] = {}
@@ -153,8 +161,18 @@ def run(
         cfg = load_config(config, overrides)
     kind = runs.for_config(cfg)
     timings["load"] = time.perf_counter() - t0
+    own = executor is None
+    if own:
+        t1 = time.perf_counter()
+        executor = executor_for(cfg.execution)
+        if executor.name != "local":
+            timings["start_cluster"] = time.perf_counter() - t1
     t1 = time.perf_counter()
-    analysis = kind.run(cfg, loans, progress)
+    try:
+        analysis = kind.run(cfg, loans, progress, executor)
+    finally:
+        if own:
+            executor.close()
     timings[kind.name] = time.perf_counter() - t1
     timings["total"] = time.perf_counter() - t0
     return RunResult(cfg, loans, analysis.tables, analysis.details, analysis.metadata, timings)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m engine run CONFIG [--out DIR] [--set KEY=VALUE ...] [--quiet]``,
+"""Command line: ``python -m engine run CONFIG [--out DIR] [--set KEY=VALUE ...] [--scenario NAME ...] [--cluster ADDRESS|local:N] [--quiet]``,
 ``python -m engine sample-tape KIND OUT [--loans N] [--seed S]``, ``python -m engine warm-up``.
 
 ``main(argv) -> int`` is separate from the parser so tests call it directly.
@@ -47,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="also value scenario NAME (scenarios/NAME.yaml or a .yaml file; repeatable): scenarios.parquet",
     )
+    run.add_argument(
+        "--cluster",
+        type=_cluster,
+        default=None,
+        metavar="ADDRESS|local:N",
+        help="run the tasks on a Dask cluster: a scheduler's address (tcp://host:8786) or local:N, "
+        "a local cluster of N worker processes (needs the cluster extra)",
+    )
     run.add_argument("--quiet", action="store_true", help="print nothing on success (errors still go to stderr)")
 
     sample = sub.add_parser("sample-tape", help="write a reproducible synthetic loan tape")
@@ -59,6 +67,20 @@ def build_parser() -> argparse.ArgumentParser:
         "warm-up", help="compile and cache the kernels of both models now, so the first run starts at once"
     )
     return parser
+
+
+def _cluster(text: str) -> list[str]:
+    """``--cluster`` as config overrides of the ``execution`` section."""
+    if text.startswith("local:"):
+        n = text[len("local:"):]
+        if not n.isdigit() or not 1 <= int(n) <= 1024:
+            raise argparse.ArgumentTypeError(f"expected local:N with N a whole number in [1, 1024], got {text!r}")
+        return ["execution.backend=dask", f"execution.workers={int(n)}"]
+    if not text or text.isspace() or "=" in text:
+        raise argparse.ArgumentTypeError(f"expected a scheduler address (tcp://host:8786) or local:N, got {text!r}")
+    import json
+
+    return ["execution.backend=dask", f"execution.address={json.dumps(text)}"]
 
 
 def _positive(text: str) -> int:
@@ -92,8 +114,11 @@ class RunDisplay:
     each message and bar state, in order.
     """
 
-    def __init__(self, model: str, cached: bool | None):
-        if cached is False:
+    def __init__(self, model: str, cached: bool | None, unit: str = "paths"):
+        self.unit = unit
+        if unit == "tasks":
+            self.message = "starting the cluster's tasks"
+        elif cached is False:
             self.message = "compiling kernels (first run only)"
         elif model == "state":
             self.message = "simulating paths" if cached else "simulating paths (the first run compiles the kernels)"
@@ -119,13 +144,13 @@ class RunDisplay:
 
             self._status.stop()
             self._bar = Progress(
-                TextColumn("paths"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                TextColumn(self.unit), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                 transient=True, console=self._console,
             )
             self._bar.start()
-            self._task = self._bar.add_task("paths", total=total, completed=done)
+            self._task = self._bar.add_task(self.unit, total=total, completed=done)
         self._bar.update(self._task, completed=done, total=total)
-        self.shown.append(f"paths {done}/{total}")
+        self.shown.append(f"{self.unit} {done}/{total}")
 
     def __exit__(self, *exc) -> None:
         if self._bar is not None:
@@ -142,13 +167,16 @@ def _run(args) -> int:
 
     if args.scenarios:  # the config's `scenarios` key, written as an override
         args.overrides = [*args.overrides, f"scenarios={json.dumps(args.scenarios)}"]
+    if args.cluster:
+        args.overrides = [*args.overrides, *args.cluster]
     t0 = time.perf_counter()
     cfg, loans = api.load(args.config, args.overrides)
     loaded = time.perf_counter() - t0
     if args.quiet:
         result = api.run(cfg, loans=loans)
     else:
-        with RunDisplay(cfg.model, kernels_cached(cfg.model)) as display:
+        unit = "tasks" if cfg.execution.backend == "dask" else "paths"
+        with RunDisplay(cfg.model, kernels_cached(cfg.model), unit) as display:
             result = api.run(cfg, progress=display.progress, loans=loans)
     for key in ("load", "total"):  # the tape was read before api.run
         result.timings[key] = result.timings.get(key, 0.0) + loaded

@@ -131,25 +131,29 @@ def test_sample_tape_balance_factor_is_the_amortisation_formula():
 # pure chunk functions
 
 
-def test_state_chunk_function_is_pure_and_reduces_to_the_run():
+def test_state_chunk_function_is_pure_and_any_split_reduces_to_the_run():
     from engine.inputs.sample import npl_tape
     from engine.inputs.tape import loans_from_table
-    from engine.models.state import StateSums, kernel_inputs, reduce_chunk, simulate_chunk, simulate_state
+    from engine.models.state import StateReducer, kernel_inputs, simulate_chunk, simulate_state
 
     cfg = load_config(REPO / "configs" / "npl_pool.yaml", ["simulation.paths=6", "simulation.horizon=36"])
     loans = loans_from_table(npl_tape(30, 5))
     ki = kernel_inputs(cfg, loans)
-    carry = np.zeros((loans.n, 16))
-    before = carry.copy()
-    first = simulate_chunk(ki, 0, 4, carry)
-    assert np.array_equal(carry, before)  # nothing passed in is modified
-    again = simulate_chunk(ki, 0, 4, carry)
-    assert np.array_equal(first.per_path, again.per_path) and np.array_equal(first.loan_sums, again.loan_sums)
-    sums = StateSums.empty(6, ki.horizon, loans.n)
-    reduce_chunk(sums, first)
-    reduce_chunk(sums, simulate_chunk(ki, 4, 6, first.loan_sums))
+    first = simulate_chunk(ki, 0, 4)
+    again = simulate_chunk(ki, 0, 4)
+    assert np.array_equal(first.per_path, again.per_path) and np.array_equal(first.loan_ticks, again.loan_ticks)
     whole = simulate_state(cfg, loans)
-    assert np.array_equal(sums.totals, whole.totals) and np.array_equal(sums.loan_sums, whole.loan_sums)
+    # blocks of loans x ranges of paths, folded in a shuffled order
+    parts = [simulate_chunk(ki.block(l0, l1), p0, p1) for l0, l1 in ((0, 7), (7, 30)) for p0, p1 in ((0, 4), (4, 6))]
+    reducer = StateReducer(ki, 2)
+    for i in (3, 0, 2, 1):
+        reducer.add(parts[i])
+    sums = reducer.sums
+    assert np.array_equal(sums.totals, whole.totals)
+    assert np.array_equal(sums.loan_ticks.exact(), whole.loan_ticks.exact())
+    assert np.array_equal(sums.path_cols, whole.path_cols)
+    assert all(np.array_equal(sums.kept[k], whole.kept[k]) for k in whole.kept)
+    assert sums.per_loan.tobytes() == whole.per_loan.tobytes()
 
 
 # --------------------------------------------------------------------------

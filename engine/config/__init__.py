@@ -32,7 +32,7 @@ from .assumptions import (
 )
 from .economy import HPI, Economy
 from .loader import apply_overrides, format_errors, load_config
-from .schema import Config, InlineLoan, Output, Simulation
+from .schema import Config, Execution, InlineLoan, Output, Simulation
 from .state_model import StateModel
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "PrepayVector",
     "SEASONALITY",
     "Simulation",
+    "Execution",
     "StateModel",
     "Valuation",
     "apply_overrides",

@@ -32,7 +32,7 @@ DEFAULT_OUTPUT_ROOT = Path("out")
 
 # keys that choose how a run executes but never change its numbers (dotted
 # paths); they are left out of the config hash and kept in run.json's config
-EXECUTION_ONLY_KEYS = ("simulation.chunk_paths",)
+EXECUTION_ONLY_KEYS = ("simulation.chunk_paths", "execution")
 
 # the analysis kind a config with rate paths (economy.curve) runs by default
 RATE_PATHS_KIND = "valuation"
@@ -52,6 +52,49 @@ class Simulation(Frozen):
     start_month: int = Field(default=12, ge=1, le=12, description="calendar month of projection month 1")
     antithetic: bool | None = Field(default=None, description="rate paths in antithetic pairs; default false")
     sobol: bool | None = Field(default=None, description="rate paths from scrambled Sobol points; default false")
+
+
+class Execution(Frozen):
+    """Where and in what pieces a run executes; never changes a number.
+
+    ``backend: local`` runs every task in this process; ``backend: dask``
+    runs them on a Dask cluster: the scheduler at ``address``, or a local
+    cluster of ``workers`` processes started for the run
+    (:mod:`engine.execution.cluster`)."""
+
+    backend: Literal["local", "dask"] = "local"
+    address: str | None = Field(default=None, min_length=1, description="dask: scheduler address, tcp://host:8786")
+    workers: int | None = Field(default=None, ge=1, le=1024, description="dask: start a local cluster of N processes")
+    threads_per_worker: int | None = Field(
+        default=None, ge=1, le=1024, description="dask: numba threads per worker; default cores / workers"
+    )
+    task_paths: int | None = Field(
+        default=None, ge=1, le=4096, description="paths per task; default simulation.chunk_paths"
+    )
+    task_loans: int | None = Field(
+        default=None, ge=1, description="loans per task; default the whole tape (local) or 20,000 (dask)"
+    )
+
+    @model_validator(mode="after")
+    def _where(self) -> "Execution":
+        if self.backend == "local":
+            for key in ("address", "workers", "threads_per_worker"):
+                if getattr(self, key) is not None:
+                    raise ValueError(f"{key}: only with backend: dask")
+        elif (self.address is None) == (self.workers is None):
+            raise ValueError("backend dask: give exactly one of `address` (a running scheduler) or `workers` (N)")
+        return self
+
+    def loans_per_task(self) -> int | None:
+        """Loans per task: ``task_loans``, else the whole tape locally and
+        :data:`CLUSTER_TASK_LOANS` on a cluster (None: one block)."""
+        if self.task_loans is not None:
+            return self.task_loans
+        return CLUSTER_TASK_LOANS if self.backend == "dask" else None
+
+
+# loans per task on a cluster when `execution.task_loans` is not given
+CLUSTER_TASK_LOANS = 20_000
 
 
 class Output(Frozen):
@@ -123,6 +166,7 @@ class Config(Frozen):
     valuation: Valuation | None = None
     output: Output = Output()
     simulation: Simulation = Simulation()
+    execution: Execution = Execution()
     economy: Economy = Economy()
     state_model: StateModel = StateModel()
     purchase: Purchase | None = None

@@ -25,7 +25,8 @@ from .holder import R_DEED_IN_LIEU, R_FORECLOSURE, R_MODIFIED, R_PERFORMING, R_U
 from .prepayment import prepay_schedule, refi_smm_path
 from .rng import PURPOSE_TRANSITION, uniform_pair
 from .state import (
-    H_MOD_ROLL_MULT, H_TO_DQ30, K, N_TR, O_UNRESOLVED, S_CURRENT_BAL, S_DEFERRED_BAL,
+    H_MOD_ROLL_MULT, H_TO_DQ30, K, MAX_PATH_TICKS, N_O, N_TR, O_LIQ_BAL, O_NET_LOSS, O_OVERFLOW, O_UNRESOLVED,
+    PROB_TICKS, loan_tick_scale, S_CURRENT_BAL, S_DEFERRED_BAL,
     S_INTEREST, S_MODIFIED_BAL, S_PREPAY_BASE, S_SCHED_PRIN, S_SERVICING, TR_CURE, TR_DIL, TR_PREPAY,
     TR_STAY, cell_layout,
 )
@@ -101,7 +102,7 @@ def simulate(
     mortgage_rate,
     # outputs
     out,  # int64[b, p, t, c] zeroed
-    out_loans,  # float64[l, N_O], added into
+    out_loans,  # int64[l, N_O] fixed-point ticks (see engine.kernels.state), added into
     holder,  # HolderArrays: per-loan cash (l, p, t), outcome and month (l, p); sampled only, if on
 ):
     n_blocks = bounds.shape[0] - 1
@@ -136,6 +137,7 @@ def simulate(
         B2 = np.zeros((2, n_cells))
         A2 = np.zeros((2, n_cells))
         D2 = np.zeros((2, n_cells))
+        orow = np.zeros(N_O)  # one path's outcomes of one loan, then added to out_loans as ticks
         for l in range(bounds[blk], bounds[blk + 1]):
             # the sampled integration builds modified-terms schedules on a loan's first modification
             mod_ready = mods_on and not sampled
@@ -145,9 +147,10 @@ def simulate(
             nets = (rates[0] - fees, rates[1] - fees)
             start = _start_cell(loans.status[l], loans.behind[l], fc0, reo0, t_fc[l])
             gl = loan_index0 + l
-            orow = out_loans[l]
+            money_scale = loan_tick_scale(balance[l], loans.arrears[l], loans.deferred[l], value0[l])
             for p in range(n_paths):
                 gp = path0 + p
+                orow[:] = 0.0
                 if rate_paths:
                     _path_smm(l, loans, prepay, mortgage_rate[p], smm[0], smm[1], mod_ready)
                 if sampled:
@@ -304,3 +307,10 @@ def simulate(
                         for br in range(2):
                             for c in range(n_cells):
                                 orow[O_UNRESOLVED] += P[br, c]
+                for j in range(O_OVERFLOW):
+                    scale = money_scale if j == O_LIQ_BAL or j == O_NET_LOSS else PROB_TICKS
+                    v = np.floor(orow[j] * scale + 0.5)
+                    if abs(v) < MAX_PATH_TICKS:
+                        out_loans[l, j] += np.int64(v)
+                    else:
+                        out_loans[l, O_OVERFLOW] += 1

@@ -38,6 +38,7 @@ split, path chunking or machine.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -112,7 +113,34 @@ O_CURES = 12  # expected number of cures
 O_UNRESOLVED = 13  # still live at the horizon
 O_LIQ_BAL = 14
 O_NET_LOSS = 15
-N_O = 16
+O_OVERFLOW = 16  # paths whose outcomes could not be held as ticks (0 unless an amount is absurd)
+N_O = 17
+
+# Each path's per-loan outcomes are added up in float64 within the path, then
+# added to the int64 per-loan sums as fixed-point ticks, so that the sums
+# over paths are exact in any order and do not depend on how paths are split
+# into chunks or tasks. Probabilities, months and counts are held in units
+# of 2^-40; the two currency columns in units of 2^-40 of the loan's own
+# amount rounded up to a power of two (:func:`loan_tick_scale`). Either way
+# a path's value stays below 2^51 ticks (a task runs at most 4096 paths: no
+# int64 overflow); one that would not is counted in O_OVERFLOW instead.
+PROB_TICKS = 2.0**40
+MAX_PATH_TICKS = 2.0**51
+O_CURRENCY = (O_LIQ_BAL, O_NET_LOSS)
+
+
+@jit
+def loan_tick_scale(balance, arrears, deferred, value0):
+    """Ticks per currency unit of a loan's currency outcomes: 2^(40 - e),
+    with 2^e the power of two just above its amount (and above 1)."""
+    _, e = math.frexp(balance + arrears + deferred + value0 + 1.0)
+    return math.ldexp(1.0, 40 - e)
+
+
+def loan_tick_scales(loans) -> np.ndarray:
+    """:func:`loan_tick_scale` of every loan of a ``LoanArrays`` (the same float operations)."""
+    _, e = np.frexp(loans.balance + loans.arrears + loans.deferred + loans.value0 + 1.0)
+    return np.ldexp(1.0, 40 - e)
 
 # --- hazard parameters (float64 vector, built by engine.behavior.hazard) ----
 H_TO_DQ30 = 0

@@ -1,17 +1,18 @@
 """The state model's per-loan holder cash flows, one block of loans and one
 chunk of paths at a time.
 
-:func:`simulate_block` runs the state kernel (sampled integration) on loans
-``l0 .. l1 - 1`` of the tape and paths ``p0 .. p1 - 1`` and returns, beside
-the usual tick columns (for these loans) and per-loan outcome sums, each
+:func:`simulate_block` runs the state kernel (sampled integration) on a
+block of the tape's loans and paths ``p0 .. p1 - 1`` and returns, beside
+the usual tick columns (for these loans) and per-loan outcome ticks, each
 loan's holder cash per path and month, how each loan-path ended and when
 (:mod:`engine.kernels.holder`). The kernel sees the block's global loan
 index, so every random number is the one the whole-tape run draws: the tick
 columns of all blocks add up, exactly, to the projection's.
 
 Memory: a block holds (loans x paths x months) int64 ticks; callers size
-blocks with :func:`block_shape` and discard each block's flows after use, so
-nothing ever holds the whole tape x paths x months.
+blocks with :func:`block_shape` and reduce each block's flows at once (a
+pricing task: :func:`engine.runs.pricing.price_block`), so nothing ever
+holds the whole tape x paths x months.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from ..jit import block_bounds
 from ..kernels import state as ks
 from ..kernels.holder import holder_on
 from ..kernels.integration import simulate
-from ..kernels.state import LoanArrays
-from .state import KernelInputs, kernel_blocks
+from .state import KernelInputs, StatePart, kernel_blocks
 
 # holder cash of one block (int64 ticks); a block's float copies take a few times this
 HOLDER_BLOCK_BYTES = 64 * 2**20
@@ -37,20 +37,15 @@ MIN_CHUNK_PATHS = 16
 class HolderBlock:
     """What one block of loans on one chunk of paths returns.
 
-    per_path : int64 (paths, horizon + 1, N_S) tick columns of these loans
-        (derived columns not filled; add blocks, then
-        :func:`engine.models.state.chunk_from_ticks`).
-    loan_sums : float64 (loans, N_O) the loans' outcome sums up to path p1 - 1.
+    state : the state model's part of the block (tick columns, per-loan
+        outcome ticks; :class:`engine.models.state.StatePart`).
     cf : int64 (loans, paths, horizon + 1) holder cash [ticks of 1 / TICKS
         currency]; month 0 is 0 (the purchase is the caller's).
     outcome : int8 (loans, paths) resolution code (``R_*``).
     resolved : int32 (loans, paths) month of resolution (horizon if unresolved).
     """
 
-    l0: int
-    p0: int
-    per_path: np.ndarray
-    loan_sums: np.ndarray
+    state: StatePart
     cf: np.ndarray
     outcome: np.ndarray
     resolved: np.ndarray
@@ -71,48 +66,35 @@ def block_shape(n_loans: int, n_paths: int, horizon: int, chunk_paths: int) -> t
     return paths, loans
 
 
-def loan_slice(la: LoanArrays, l0: int, l1: int) -> LoanArrays:
-    """Loans ``l0 .. l1 - 1`` of the kernel's loan group (views)."""
-    return LoanArrays(*(a[l0:l1] for a in la))
-
-
 def simulate_block(
     ki: KernelInputs,
     p0: int,
-    hpi: np.ndarray,
-    l0: int,
-    l1: int,
-    loan_sums: np.ndarray,
+    p1: int,
     fee_performing: float,
     fee_nonperforming: float,
     n_blocks: int | None = None,
 ) -> HolderBlock:
-    """Run loans ``l0 .. l1 - 1`` on paths ``p0 .. p0 + len(hpi) - 1`` with holder outputs.
-
-    A pure function: nothing passed in is modified.
+    """Run ``ki``'s loans (a block of the tape: :meth:`KernelInputs.block`)
+    on paths ``p0 .. p1 - 1`` with holder outputs. A pure function.
 
     Parameters
     ----------
-    ki : the resolved kernel inputs (sampled integration).
-    p0 : global index of the chunk's first path.
-    hpi : (paths, horizon + 1) the chunk's home-price paths (``ki.hpi(p0, p1)``).
-    l0, l1 : the block's loans (global indexes).
-    loan_sums : (l1 - l0, N_O) these loans' outcome sums of paths 0 .. p0 - 1.
+    ki : the resolved kernel inputs (sampled integration) of the block.
+    p0, p1 : the paths (global indexes).
     fee_performing, fee_nonperforming : the holder's monthly servicing cost
         per loan, current / not current at the month's start [currency].
     n_blocks : kernel loan blocks (parallel work units); default two per thread.
     """
     if not ki.sampled:
         raise ValueError("holder cash flows need the sampled integration")
-    n_loans = l1 - l0
-    n_paths = hpi.shape[0]
-    H = ki.horizon
+    n_loans, n_paths, H = ki.n_loans, p1 - p0, ki.horizon
     bounds = block_bounds(n_loans, max(1, min(n_loans, n_blocks or kernel_blocks())))
     out = np.zeros((len(bounds) - 1, n_paths, H + 1, ks.N_S), dtype=np.int64)
-    sums = loan_sums.copy()
+    loan_ticks = np.zeros((n_loans, ks.N_O), dtype=np.int64)
     holder = holder_on(n_loans, n_paths, H, fee_performing, fee_nonperforming)
     simulate(
-        True, np.uint64(ki.seed), p0, bounds, l0, loan_slice(ki.loans, l0, l1), ki.prepay, ki.hazard, hpi,
-        ki.mortgage_rates(p0, p0 + n_paths), out, sums, holder,
+        True, np.uint64(ki.seed), p0, bounds, ki.loan0, ki.loans, ki.prepay, ki.hazard, ki.hpi(p0, p1),
+        ki.mortgage_rates(p0, p1), out, loan_ticks, holder,
     )
-    return HolderBlock(l0, p0, out.sum(axis=0), sums, holder.cf, holder.outcome, holder.resolved)
+    state = StatePart(ki.loan0, p0, out.sum(axis=0), loan_ticks)
+    return HolderBlock(state, holder.cf, holder.outcome, holder.resolved)

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from .. import config as cfg
 from ..behavior.speeds import default_table, prepay_table
 from ..errors import ConfigError
+from ..execution import LOCAL, Executor, run_tasks
 from ..inputs.tape import Loans, loans_from_rows, loans_from_table
 from ..jit import block_bounds
 from ..kernels import standard as k
@@ -84,7 +85,7 @@ def as_assumptions(a: cfg.Assumptions | Mapping[str, Any]) -> cfg.Assumptions:
         raise ConfigError(cfg.format_errors(err, a, "", prefix="assumptions")) from None
 
 
-def project_cashflows(loans, assumptions) -> CashFlows:
+def project_cashflows(loans, assumptions, *, executor: Executor = LOCAL, task_loans: int | None = None) -> CashFlows:
     """Project SIFMA-standard pool cash flows (SF section C.3), loan by loan.
 
     Parameters
@@ -93,10 +94,20 @@ def project_cashflows(loans, assumptions) -> CashFlows:
         of row dicts, with the tape columns of :mod:`engine.inputs.tape`.
     assumptions : ``config.Assumptions`` or a dict with ``prepay``,
         ``default`` and ``loss`` as in the YAML ``assumptions`` key.
+    executor, task_loans : where the tasks run and about how many loans each
+        takes (:mod:`engine.execution`); neither changes a number.
 
     Returns
     -------
     CashFlows : per-month pool totals, months 1..max(remaining_term).
+
+    Notes
+    -----
+    The tape is cut into :func:`engine.jit.block_bounds` blocks, fixed by
+    the number of loans; each block's loans add up, in loan order, into its
+    own months x columns slice, and the slices are added in block order. A
+    task is a run of consecutive blocks (:func:`project_blocks`), so the
+    sums are the same whichever tasks compute them.
     """
     loans = as_loans(loans)
     a = as_assumptions(assumptions)
@@ -105,21 +116,43 @@ def project_cashflows(loans, assumptions) -> CashFlows:
     loss = a.loss_or_default
     n_months = int(loans.remaining_term.max())
     bounds = block_bounds(loans.n)
-    out = np.zeros((len(bounds) - 1, n_months + 1, k.N_COLS))
-    k.project_pool(
-        bounds,
-        k.PoolLoans(
-            balance=np.ascontiguousarray(loans.balance),
-            gross_rate=np.ascontiguousarray(loans.note_rate),
-            servicing=np.ascontiguousarray(loans.servicing_fee),
-            term=np.ascontiguousarray(loans.remaining_term),
-            age=np.ascontiguousarray(loans.age),
-        ),
-        k.Speeds(smm_table=smm.rates, smm_by_age=smm.by_age, mdr_table=mdr.rates, mdr_by_age=mdr.by_age),
-        k.LossTerms(severity=float(loss.severity), lag=int(loss.liquidation_lag), advancing=bool(loss.advancing)),
-        out,
+    n_blocks = len(bounds) - 1
+    pool = k.PoolLoans(
+        balance=np.ascontiguousarray(loans.balance),
+        gross_rate=np.ascontiguousarray(loans.note_rate),
+        servicing=np.ascontiguousarray(loans.servicing_fee),
+        term=np.ascontiguousarray(loans.remaining_term),
+        age=np.ascontiguousarray(loans.age),
     )
+    speeds = k.Speeds(smm_table=smm.rates, smm_by_age=smm.by_age, mdr_table=mdr.rates, mdr_by_age=mdr.by_age)
+    terms = k.LossTerms(severity=float(loss.severity), lag=int(loss.liquidation_lag), advancing=bool(loss.advancing))
+    per_task = n_blocks if task_loans is None else max(1, int(round(task_loans / max(1.0, loans.n / n_blocks))))
+    tasks = []
+    for b0 in range(0, n_blocks, per_task):
+        b1 = min(n_blocks, b0 + per_task)
+        l0, l1 = int(bounds[b0]), int(bounds[b1])
+        block = k.PoolLoans(*(x[l0:l1] for x in pool))
+        tasks.append((b0, bounds[b0 : b1 + 1] - l0, block, speeds, terms, n_months))
+    out = np.empty((n_blocks, n_months + 1, k.N_COLS))
+
+    def fold(i: int, part: np.ndarray) -> int:
+        b0 = tasks[i][0]
+        out[b0 : b0 + part.shape[0]] = part
+        return 0
+
+    run_tasks(executor, project_blocks, tasks, fold)
     return named_columns(out.sum(axis=0)[1:], float(loans.balance.sum()))
+
+
+def project_blocks(
+    b0: int, bounds: np.ndarray, loans: k.PoolLoans, speeds: k.Speeds, loss: k.LossTerms, n_months: int
+) -> np.ndarray:
+    """The standard model's task: blocks ``b0 ..`` of the tape (``bounds``:
+    their loan starts within ``loans``) -> float64 (blocks, months + 1,
+    ``C_*``), each block's loans summed in loan order. Pure."""
+    out = np.zeros((len(bounds) - 1, n_months + 1, k.N_COLS))
+    k.project_pool(bounds, loans, speeds, loss, out)
+    return out
 
 
 def named_columns(t: np.ndarray, starting_balance: float) -> CashFlows:

@@ -8,9 +8,9 @@ per-path cash flows and their path means.
   flows on every path: they are projected once by the standard kernel
   (:func:`engine.models.standard.project_cashflows`) and shared.
 
-Chunks are pure (:func:`project_chunk`); the path means are accumulated path
-by path in path order, so they do not depend on the chunk size or the
-thread count.
+Chunks of paths are pure tasks (:func:`project_chunk`); the path means are
+accumulated path by path in path order, so they do not depend on the chunk
+size, the thread count or the backend (:mod:`engine.execution`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import numpy as np
 from .. import config as cfg
 from ..behavior.prepayment import prepay_params, rate_driven
 from ..behavior.speeds import default_table
+from ..execution import LOCAL, Executor, InOrder, plan, run_tasks
 from ..inputs.tape import Loans
 from ..kernels import standard as k
 from ..kernels.standard_paths import project_paths
@@ -122,16 +123,23 @@ def project_on_paths(
     mortgage_rate: np.ndarray,
     chunk_paths: int = 64,
     progress: Callable[[int, int], None] | None = None,
+    executor: Executor = LOCAL,
+    task_loans: int | None = None,
 ) -> PathFlows:
     """Project the pool on every path of ``mortgage_rate`` (paths x months + 1).
 
     Rate-blind prepayment: one projection by the standard kernel, shared by
-    every path (``same_on_every_path``; the arrays have one row)."""
+    every path (``same_on_every_path``; the arrays have one row).
+    Rate-driven: tasks of ``chunk_paths`` paths over the whole tape
+    (:func:`project_chunk`) on ``executor``; each path's loans are summed in
+    loan order inside its task, and the path means are added path by path
+    in path order (:class:`engine.execution.InOrder`), whatever order the
+    tasks finish in."""
     n_paths = mortgage_rate.shape[0]
     H = pi.n_months
     if not pi.rate_driven or n_paths == 1:
         if not pi.rate_driven:
-            cf = project_cashflows(pi.tape, pi.assumptions)
+            cf = project_cashflows(pi.tape, pi.assumptions, executor=executor, task_loans=task_loans)
         else:
             cf = named_columns(project_chunk(pi, mortgage_rate[:1])[0, 1:], pi.starting_balance)
         if progress is not None:
@@ -150,17 +158,27 @@ def project_on_paths(
     defaults = np.empty(n_paths)
     losses = np.empty(n_paths)
     total = np.zeros((H, k.N_COLS))
-    step = max(1, min(int(chunk_paths), n_paths))
-    for p0 in range(0, n_paths, step):
-        p1 = min(n_paths, p0 + step)
-        cols = project_chunk(pi, mortgage_rate[p0:p1])[:, 1:, :]
+    ranges = list(plan(1, n_paths, None, chunk_paths).ranges())
+    shared = executor.share(pi)
+    tasks = [(shared, mortgage_rate[p0:p1]) for p0, p1 in ranges]
+
+    def add_in_order(i: int, cols: np.ndarray) -> None:
+        nonlocal total
+        for row in cols:  # path order: the mean does not depend on the tasks
+            total += row
+
+    in_order = InOrder(add_in_order)
+
+    def fold(i: int, part: np.ndarray) -> int:
+        p0, p1 = ranges[i]
+        cols = part[:, 1:, :]
         cash[p0:p1], principal[p0:p1] = _path_totals(cols)
         defaults[p0:p1] = cols[..., k.C_NEWDEF].sum(axis=1)
         losses[p0:p1] = cols[..., k.C_LOSS].sum(axis=1)
-        for row in cols:  # path order: the mean does not depend on the chunking
-            total += row
-        if progress is not None:
-            progress(p1, n_paths)
+        in_order.add(i, cols)
+        return p1 - p0
+
+    run_tasks(executor, project_chunk, tasks, fold, progress, n_paths)
     cf = named_columns(total / n_paths, pi.starting_balance)
     return PathFlows(cash, principal, defaults, losses, _table(cf), False, cf)
 

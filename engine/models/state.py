@@ -1,18 +1,20 @@
 """The loan-level state model's runner: config + tape -> kernel groups ->
 chunks of paths -> reduced arrays.
 
-Paths are processed in chunks of ``simulation.chunk_paths``. Each chunk is a
-pure function of its inputs (:func:`simulate_chunk`): it returns the chunk's
-per-path, per-month columns in int64 ticks (exact) and the per-loan outcome
-sums, and :func:`reduce_chunk` folds them into a :class:`StateSums` in path
-order. Memory is bounded by loans + paths x months; nothing ever holds
-loans x paths x months. Results are bit-identical for any chunk size, thread
-count or loan block split (see :mod:`engine.kernels.state`).
+The run is cut into tasks, blocks of loans x ranges of paths
+(:mod:`engine.execution`). Each task is a pure function of its inputs
+(:func:`simulate_chunk`): it returns the paths' per-month columns summed
+over its loans and its loans' outcome sums over its paths, both in int64
+ticks (exact), and :class:`StateReducer` folds them, in any order, into a
+:class:`StateSums`. Memory is bounded by loans + paths x months; nothing
+ever holds loans x paths x months. Results are bit-identical for any task
+size, thread count, backend or order of completion (see
+:mod:`engine.kernels.state`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numba
@@ -24,6 +26,7 @@ from ..behavior.prepayment import prepay_params
 from ..config.schema import MAX_DEFAULT_HORIZON_MONTHS
 from ..errors import InputError
 from ..economy.hpi import simulate_hpi
+from ..execution import LOCAL, Executor, plan, run_tasks
 from ..inputs.tape import Loans
 from ..jit import block_bounds
 from ..kernels import state as ks
@@ -143,6 +146,13 @@ class KernelInputs:
     # rate paths: (paths, horizon + 1) market mortgage rate of month t, or (0, 0) for the flat rate
     mortgage_rate: np.ndarray = field(default_factory=lambda: FLAT_RATE)
     rate_shocks: np.ndarray | None = None  # (paths, horizon) the rate paths' shocks, month t in column t - 1
+    loan0: int = 0  # global index of loans[0]: a block of the tape keys its random numbers as the whole tape does
+
+    def block(self, l0: int, l1: int) -> "KernelInputs":
+        """Loans ``l0 .. l1 - 1`` of these inputs (the rest shared): one task's block."""
+        if (l0, l1) == (0, self.n_loans):
+            return self
+        return replace(self, loans=LoanArrays(*(a[l0:l1] for a in self.loans)), n_loans=l1 - l0, loan0=self.loan0 + l0)
 
     def hpi(self, p0: int, p1: int) -> np.ndarray:
         """Home-price paths p0 .. p1 - 1, (p1 - p0, horizon + 1), relative to today
@@ -238,39 +248,38 @@ def check_capacity(la: LoanArrays, n_paths: int, horizon: int) -> None:
 
 
 @dataclass(frozen=True)
-class ChunkSums:
-    """What one chunk of paths returns.
+class StatePart:
+    """What one task returns: loans ``l0 ..`` of a block on paths ``p0 ..``.
 
-    per_path : int64 (paths, horizon + 1, N_S) ticks, derived columns filled.
-    loan_sums : float64 (loans, N_O), the per-loan outcome sums of every path
-        up to the chunk's last one (the ``loan_sums`` passed in plus the
-        chunk's paths, added path by path in path order).
+    per_path : int64 (paths, horizon + 1, N_S) tick columns summed over the
+        block's loans (derived columns not filled: add blocks first).
+    loan_ticks : int64 (loans, N_O) the block's per-loan outcome sums over
+        the task's paths, fixed-point ticks (:mod:`engine.kernels.state`).
     """
 
+    l0: int
     p0: int
     per_path: np.ndarray
-    loan_sums: np.ndarray
+    loan_ticks: np.ndarray
 
 
-def simulate_chunk(
-    ki: KernelInputs, p0: int, p1: int, loan_sums: np.ndarray | None = None, n_blocks: int | None = None
-) -> ChunkSums:
-    """Run paths ``p0 .. p1 - 1``. A pure function: nothing passed in is modified.
+def simulate_chunk(ki: KernelInputs, p0: int, p1: int, n_blocks: int | None = None) -> StatePart:
+    """Run ``ki``'s loans on paths ``p0 .. p1 - 1``: the state model's task.
 
-    ``loan_sums`` are the per-loan outcome sums of paths ``0 .. p0 - 1``
-    (zeros when None); the kernel adds each path's outcomes to a copy in path
-    order, so the final sums do not depend on how paths were chunked.
+    A pure function: nothing passed in is modified, and every random number
+    is keyed by the global path and loan index, so the parts of any split of
+    loans and paths add up, exactly, to the whole run's.
     """
     if n_blocks is None:
         n_blocks = kernel_blocks()
     bounds = block_bounds(ki.n_loans, max(1, min(ki.n_loans, n_blocks)))
     out = np.zeros((len(bounds) - 1, p1 - p0, ki.horizon + 1, ks.N_S), dtype=np.int64)
-    outcomes = np.zeros((ki.n_loans, ks.N_O)) if loan_sums is None else loan_sums.copy()
+    loan_ticks = np.zeros((ki.n_loans, ks.N_O), dtype=np.int64)
     simulate(
-        ki.sampled, np.uint64(ki.seed), p0, bounds, 0, ki.loans, ki.prepay, ki.hazard, ki.hpi(p0, p1),
-        ki.mortgage_rates(p0, p1), out, outcomes, holder_off(),
+        ki.sampled, np.uint64(ki.seed), p0, bounds, ki.loan0, ki.loans, ki.prepay, ki.hazard, ki.hpi(p0, p1),
+        ki.mortgage_rates(p0, p1), out, loan_ticks, holder_off(),
     )
-    return chunk_from_ticks(ki, p0, out.sum(axis=0), outcomes)  # int64 (paths, t, c): exact
+    return StatePart(ki.loan0, p0, out.sum(axis=0), loan_ticks)  # int64: exact
 
 
 def kernel_blocks() -> int:
@@ -278,73 +287,111 @@ def kernel_blocks() -> int:
     return 2 * numba.get_num_threads()
 
 
-def chunk_from_ticks(ki: KernelInputs, p0: int, per_path: np.ndarray, loan_sums: np.ndarray) -> ChunkSums:
-    """A :class:`ChunkSums` from the kernel's tick columns of every loan, summed
-    over loan blocks (int64 (paths, horizon + 1, N_S), filled in place with the
-    derived columns), and the per-loan outcome sums up to the chunk's last path."""
-    _fill_derived(per_path, ki.start_current_ticks)
-    return ChunkSums(p0, per_path, loan_sums)
+class ExactSum:
+    """A sum of int64 arrays that cannot overflow and does not depend on the
+    order of the addends: each is added as its high and low 32-bit halves,
+    ``sum(x >> 32)`` and ``sum(x & (2^32 - 1))``."""
+
+    def __init__(self, shape: tuple[int, ...]):
+        self.hi = np.zeros(shape, dtype=np.int64)
+        self.lo = np.zeros(shape, dtype=np.int64)
+
+    def add(self, x: np.ndarray, at=slice(None), axis: int | None = None) -> None:
+        """Add ``x`` (summed over ``axis`` first, if given) into ``[at]``."""
+        hi, lo = x >> 32, x & 0xFFFFFFFF
+        if axis is not None:
+            hi, lo = hi.sum(axis=axis), lo.sum(axis=axis)
+        self.hi[at] += hi
+        self.lo[at] += lo
+
+    def exact(self) -> np.ndarray:
+        """The sums as Python ints (object array)."""
+        return self.hi.astype(object) * (1 << 32) + self.lo.astype(object)
+
+    def to_float(self) -> np.ndarray:
+        """The sums rounded once to float64 (as ``float(int)`` rounds them):
+        with the low halves carried into the high ones, ``hi * 2^32`` and
+        ``lo`` are exact doubles and their one addition rounds the exact sum."""
+        hi = self.hi + (self.lo >> 32)
+        lo = self.lo & 0xFFFFFFFF
+        return hi.astype(np.float64) * 4294967296.0 + lo.astype(np.float64)
 
 
 @dataclass
 class StateSums:
     """The reduced state-model run: path means and the per-path columns kept.
 
-    totals_hi, totals_lo : int64 (horizon + 1, N_S): the per-path ticks summed
-        over paths as ``sum(x >> 32)`` and ``sum(x & (2^32 - 1))``, so the
-        exact total ``hi * 2^32 + lo`` cannot overflow for any realistic
-        number of paths (:attr:`totals`).
+    totals : (horizon + 1, N_S) the per-path tick columns summed over paths
+        (:class:`ExactSum`; :attr:`mean`).
     kept : name -> float64 (paths, horizon) per-path monthly columns
         (:data:`QUANTILE_COLUMNS`) [currency].
     path_cols : float64 (paths, horizon, N_PATH_COLS), by the ``P_*`` indexes.
-    loan_sums : float64 (loans, N_O) per-loan outcome sums over paths.
+    loan_ticks : (loans, N_O) per-loan outcome sums over paths, fixed-point
+        ticks (:class:`ExactSum`; :attr:`per_loan`).
+    loan_scale : float64 (loans, N_O) ticks per unit of each outcome column.
     """
 
     n_paths: int
     horizon: int
-    totals_hi: np.ndarray
-    totals_lo: np.ndarray
+    totals_sum: ExactSum
     kept: dict[str, np.ndarray]
     path_cols: np.ndarray
-    loan_sums: np.ndarray
+    loan_ticks: ExactSum
+    loan_scale: np.ndarray
     done: int = field(default=0)
 
     @classmethod
-    def empty(cls, n_paths: int, horizon: int, n_loans: int) -> "StateSums":
+    def empty(cls, n_paths: int, horizon: int, loans: LoanArrays) -> "StateSums":
+        n_loans = len(loans.balance)
+        scale = np.full((n_loans, ks.N_O), ks.PROB_TICKS)
+        for c in ks.O_CURRENCY:
+            scale[:, c] = ks.loan_tick_scales(loans)
         return cls(
             n_paths=n_paths,
             horizon=horizon,
-            totals_hi=np.zeros((horizon + 1, ks.N_S), dtype=np.int64),
-            totals_lo=np.zeros((horizon + 1, ks.N_S), dtype=np.int64),
+            totals_sum=ExactSum((horizon + 1, ks.N_S)),
             kept={name: np.empty((n_paths, horizon)) for name in QUANTILE_COLUMNS},
             path_cols=np.empty((n_paths, horizon, N_PATH_COLS)),
-            loan_sums=np.zeros((n_loans, ks.N_O)),
+            loan_ticks=ExactSum((n_loans, ks.N_O)),
+            loan_scale=scale,
         )
 
     @property
     def totals(self) -> np.ndarray:
         """Exact sums over paths of the tick columns (Python ints, object array)."""
-        return self.totals_hi.astype(object) * (1 << 32) + self.totals_lo.astype(object)
+        return self.totals_sum.exact()
 
     @property
     def mean(self) -> np.ndarray:
         """Path means by month (months 1..horizon) x S_* columns [currency]:
         the exact tick total rounded once to float64, / TICKS / paths."""
-        totals = np.array([float(x) for x in self.totals[1:].ravel()]).reshape(self.horizon, ks.N_S)
-        return totals / ks.TICKS / self.n_paths
+        return self.totals_sum.to_float()[1:] / ks.TICKS / self.n_paths
 
     @property
     def per_loan(self) -> np.ndarray:
-        """Per-loan outcome means over paths (loans x O_* columns)."""
-        return self.loan_sums / self.n_paths
+        """Per-loan outcome means over paths (loans x O_* columns): the exact
+        tick total rounded once to float64, / ticks per unit / paths."""
+        return self.loan_ticks.to_float() / self.loan_scale / self.n_paths
+
+    def check_outcomes(self, loans: Loans) -> None:
+        """Refuse a run in which a loan's outcomes on some path were too
+        large for their ticks (costs thousands of times the loan's amount)."""
+        bad = np.flatnonzero(self.loan_ticks.hi[:, ks.O_OVERFLOW] + self.loan_ticks.lo[:, ks.O_OVERFLOW])
+        if bad.size:
+            i = int(bad[0])
+            raise InputError(
+                f"loans: loan {loans.loan_id[i]!r} (row {i + 1}): its liquidation amounts or losses on a path "
+                "exceed 2^11 times its balance, arrears, deferred balance and property value together; check the "
+                "loan's amounts and state_model costs"
+            )
 
 
-def reduce_chunk(sums: StateSums, chunk: ChunkSums) -> StateSums:
-    """Fold one chunk into ``sums`` (chunks arrive in path order)."""
-    per_path = chunk.per_path
-    p0, p1 = chunk.p0, chunk.p0 + per_path.shape[0]
-    sums.totals_hi += (per_path >> 32).sum(axis=0)
-    sums.totals_lo += (per_path & 0xFFFFFFFF).sum(axis=0)
+def reduce_paths(sums: StateSums, p0: int, per_path: np.ndarray) -> StateSums:
+    """Fold paths ``p0 ..`` (int64 tick columns of every loan, derived
+    columns filled) into ``sums``: exact totals, and the kept per-path
+    columns in their own rows, so the order of calls does not matter."""
+    p1 = p0 + per_path.shape[0]
+    sums.totals_sum.add(per_path, axis=0)
     x = per_path[:, 1:, :] / ks.TICKS
     d = derived(x)
     cols = {**{name: x[..., c] for c, name in STATE_COLUMNS.items()}, **d}
@@ -355,9 +402,41 @@ def reduce_chunk(sums: StateSums, chunk: ChunkSums) -> StateSums:
     sums.path_cols[p0:p1, :, P_REO_IN] = x[..., ks.S_REO_IN]
     sums.path_cols[p0:p1, :, P_NET_LOSS] = x[..., ks.S_NET_LOSS]
     sums.path_cols[p0:p1, :, P_LIQUIDATIONS] = x[..., ks.S_LIQ_BAL]
-    sums.loan_sums = chunk.loan_sums
-    sums.done = p1
+    sums.done += per_path.shape[0]
     return sums
+
+
+class StateReducer:
+    """Folds :class:`StatePart` s, in any order, into a :class:`StateSums`.
+
+    A range of paths is folded once every loan block has reported it (the
+    blocks' tick columns are added first, exactly); per-loan outcome ticks
+    go straight into their rows. ``ki`` is the whole tape's inputs.
+    """
+
+    def __init__(self, ki: KernelInputs, n_loan_blocks: int):
+        self.ki = ki
+        self.sums = StateSums.empty(ki.n_paths, ki.horizon, ki.loans)
+        self._blocks = n_loan_blocks
+        self._pending: dict[int, list] = {}
+
+    def add(self, part: StatePart) -> int:
+        """Fold ``part``; returns the number of paths completed by it (0 or its paths)."""
+        n = part.loan_ticks.shape[0]
+        self.sums.loan_ticks.add(part.loan_ticks, slice(part.l0, part.l0 + n))
+        held = self._pending.get(part.p0)
+        if held is None:  # the part's own array (a copy if it arrived read-only)
+            own = part.per_path if part.per_path.flags.writeable else part.per_path.copy()
+            held = self._pending[part.p0] = [own, 0]
+        else:
+            held[0] += part.per_path
+        held[1] += 1
+        if held[1] < self._blocks:
+            return 0
+        del self._pending[part.p0]
+        _fill_derived(held[0], self.ki.start_current_ticks)
+        reduce_paths(self.sums, part.p0, held[0])
+        return held[0].shape[0]
 
 
 def simulate_state(
@@ -366,6 +445,7 @@ def simulate_state(
     progress: Callable[[int, int], None] | None = None,
     hpi_paths: np.ndarray | None = None,
     rates: RatePathInputs | None = None,
+    executor: Executor = LOCAL,
 ) -> StateSums:
     """Project the loan-level state model over all paths.
 
@@ -373,18 +453,19 @@ def simulate_state(
     ----------
     config : a validated config with ``model: state``.
     loans : the validated tape.
-    progress : called as ``progress(paths_done, paths_total)`` after each chunk.
+    progress : called as ``progress(done, total)`` as tasks finish (paths
+        locally, tasks on a cluster: ``executor.unit``).
     hpi_paths : optional (paths, horizon + 1) HPI levels relative to today,
         replacing the configured home-price model.
     rates : optional rate paths (market mortgage rates, rate shocks).
+    executor : where the tasks run (:mod:`engine.execution`).
     """
     ki = kernel_inputs(config, loans, hpi_paths, rates)
-    n_paths = ki.n_paths
-    sums = StateSums.empty(n_paths, ki.horizon, loans.n)
-    chunk = max(1, min(config.simulation.chunk_paths, n_paths))
-    for p0 in range(0, n_paths, chunk):
-        p1 = min(n_paths, p0 + chunk)
-        reduce_chunk(sums, simulate_chunk(ki, p0, p1, sums.loan_sums))
-        if progress is not None:
-            progress(p1, n_paths)
-    return sums
+    ex = config.execution
+    work = plan(ki.n_loans, ki.n_paths, ex.loans_per_task(), ex.task_paths or config.simulation.chunk_paths)
+    blocks = [executor.share(ki.block(l0, l1)) for l0, l1 in work.blocks()]
+    tasks = [(block, p0, p1) for block in blocks for p0, p1 in work.ranges()]
+    reducer = StateReducer(ki, len(blocks))
+    run_tasks(executor, simulate_chunk, tasks, lambda i, part: reducer.add(part), progress, ki.n_paths)
+    reducer.sums.check_outcomes(loans)
+    return reducer.sums

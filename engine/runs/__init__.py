@@ -1,8 +1,9 @@
 """Analysis kinds: what a run computes from the projected cash flows.
 
 Each kind is one module that registers an :class:`AnalysisKind`: its name,
-the config keys it reads, and a function ``run(config, loans, progress) ->
-Analysis`` that produces its named tables. ``engine.run`` looks the kind up
+the config keys it reads, and a function ``run(config, loans, progress,
+executor) -> Analysis`` that produces its named tables, running its tasks on
+``executor`` (:mod:`engine.execution`). ``engine.run`` looks the kind up
 here by the config's ``analysis`` key (:attr:`engine.config.Config.analysis_kind`):
 when it is not given, ``pricing`` for a config with a ``pricing`` block,
 ``valuation`` for one with rate paths (``economy.curve``), else
@@ -46,7 +47,7 @@ class AnalysisKind:
     name : the config's ``analysis`` value.
     reads : the top-level config keys it reads (documentation, and the
         keys ``run.json`` shows for it).
-    run : ``run(config, loans, progress) -> Analysis``.
+    run : ``run(config, loans, progress, executor) -> Analysis``.
 
     Which kind a config runs when it names none is one rule, in
     :attr:`engine.config.Config.analysis_kind`.

@@ -22,6 +22,7 @@ on top for each loan. The tape is bought at the sum of the prices.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -34,8 +35,9 @@ from ..errors import InputError, TapeError
 from ..inputs.tape import STATUS_CODE, Loans
 from ..kernels import state as ks
 from ..kernels.holder import RESOLUTION_NAMES
+from ..execution import LOCAL, Executor, plan, run_tasks
 from ..models.holder import block_shape, simulate_block
-from ..models.state import KernelInputs, StateSums, chunk_from_ticks, kernel_inputs, reduce_chunk
+from ..models.state import KernelInputs, StatePart, StateReducer, StateSums, kernel_inputs
 from ..output.pricing import (
     bids_table,
     outcomes_table,
@@ -102,7 +104,12 @@ def _groups(config: cfg.Config, n_paths: int) -> np.ndarray | None:
     return None
 
 
-def run(config: cfg.Config, loans: Loans, progress: Callable[[int, int], None] | None = None) -> Analysis:
+def run(
+    config: cfg.Config,
+    loans: Loans,
+    progress: Callable[[int, int], None] | None = None,
+    executor: Executor = LOCAL,
+) -> Analysis:
     """Price ``loans`` under ``config`` (see the module docstring)."""
     pr = config.pricing
     purchase = config.purchase or Purchase()
@@ -115,8 +122,9 @@ def run(config: cfg.Config, loans: Loans, progress: Callable[[int, int], None] |
     by_name = pr.yields_by_outcome()
     outcome_yields = tuple(by_name[name] for name in RESOLUTION_NAMES)
     sums, values, tape_ticks = simulate_holder(
-        config, ki, outlay, pr.required_yield, hurdle, outcome_yields, progress
+        config, ki, outlay, pr.required_yield, hurdle, outcome_yields, progress, executor
     )
+    sums.check_outcomes(loans)
 
     n_loans, n_paths = loans.n, ki.n_paths
     groups = _groups(config, n_paths)
@@ -180,6 +188,37 @@ def check_memory(n_loans: int, n_paths: int) -> None:
         )
 
 
+@dataclass(frozen=True)
+class PricedBlock:
+    """What one pricing task returns: a block of loans on a range of paths.
+
+    state : the state model's part (:class:`engine.models.state.StatePart`).
+    tape_ticks : int64 (paths, horizon + 1) the block's holder cash summed over its loans.
+    values : (loans, paths) arrays keyed as :class:`LoanPathValues`' fields.
+    """
+
+    state: StatePart
+    tape_ticks: np.ndarray
+    values: dict[str, np.ndarray]
+
+
+def price_block(
+    ki: KernelInputs,
+    p0: int,
+    p1: int,
+    fees: tuple[float, float],
+    outlay: np.ndarray,
+    required_yield: float,
+    hurdle: float,
+    outcome_yields: tuple[float, ...],
+) -> PricedBlock:
+    """The pricing task: ``ki``'s loans (a block) on paths ``p0 .. p1 - 1``
+    with holder outputs, reduced at once to per-loan, per-path values. Pure."""
+    blk = simulate_block(ki, p0, p1, *fees)
+    values = block_values(blk.cf, blk.outcome, blk.resolved, outlay, required_yield, hurdle, outcome_yields)
+    return PricedBlock(blk.state, blk.cf.sum(axis=0), values)
+
+
 def simulate_holder(
     config: cfg.Config,
     ki: KernelInputs,
@@ -188,8 +227,10 @@ def simulate_holder(
     hurdle: float,
     outcome_yields: tuple[float, ...],
     progress: Callable[[int, int], None] | None = None,
+    executor: Executor = LOCAL,
 ) -> tuple[StateSums, LoanPathValues, np.ndarray]:
-    """Run the state model with holder outputs, loan block by chunk of paths.
+    """Run the state model with holder outputs, as tasks of a block of loans
+    on a range of paths (:func:`price_block`).
 
     Returns the reduced state-model sums (as the projection's), the
     loans x paths values (:func:`engine.analytics.pricing.block_values`) and
@@ -197,34 +238,31 @@ def simulate_holder(
     Each block's flows are discarded once reduced.
     """
     holder = HolderCosts() if config.holder_costs is None else config.holder_costs
+    fees = (holder.servicing_performing_monthly, holder.servicing_nonperforming_monthly)
     n_loans, n_paths, H = ki.n_loans, ki.n_paths, ki.horizon
-    chunk_paths, block_loans = block_shape(n_loans, n_paths, H, config.simulation.chunk_paths)
-    sums = StateSums.empty(n_paths, H, n_loans)
+    ex = config.execution
+    task_paths, block_loans = block_shape(n_loans, n_paths, H, ex.task_paths or config.simulation.chunk_paths)
+    if ex.loans_per_task() is not None:
+        block_loans = min(block_loans, ex.loans_per_task())
+    work = plan(n_loans, n_paths, block_loans, task_paths)
+    blocks = [(l0, executor.share(ki.block(l0, l1)), outlay[l0:l1]) for l0, l1 in work.blocks()]
+    tasks = [
+        (block, p0, p1, fees, block_outlay, required_yield, hurdle, outcome_yields)
+        for _, block, block_outlay in blocks
+        for p0, p1 in work.ranges()
+    ]
+    reducer = StateReducer(ki, len(blocks))
     values = LoanPathValues.empty(n_loans, n_paths)
     tape_ticks = np.zeros((n_paths, H + 1), dtype=np.int64)
-    loan_sums = np.zeros((n_loans, ks.N_O))
-    for p0 in range(0, n_paths, chunk_paths):
-        p1 = min(n_paths, p0 + chunk_paths)
-        hpi = ki.hpi(p0, p1)
-        ticks = np.zeros((p1 - p0, H + 1, ks.N_S), dtype=np.int64)
-        for l0 in range(0, n_loans, block_loans):
-            l1 = min(n_loans, l0 + block_loans)
-            blk = simulate_block(
-                ki, p0, hpi, l0, l1, loan_sums[l0:l1],
-                holder.servicing_performing_monthly, holder.servicing_nonperforming_monthly,
-            )
-            ticks += blk.per_path  # int64: exact in any loan order
-            loan_sums[l0:l1] = blk.loan_sums
-            tape_ticks[p0:p1] += blk.cf.sum(axis=0)
-            block = block_values(
-                blk.cf, blk.outcome, blk.resolved, outlay[l0:l1], required_yield, hurdle, outcome_yields
-            )
-            values.fill(l0, p0, block)
-            del blk, block
-        reduce_chunk(sums, chunk_from_ticks(ki, p0, ticks, loan_sums.copy()))
-        if progress is not None:
-            progress(p1, n_paths)
-    return sums, values, tape_ticks
+
+    def fold(i: int, part: PricedBlock) -> int:
+        p0, l0 = part.state.p0, part.state.l0
+        tape_ticks[p0 : p0 + part.tape_ticks.shape[0]] += part.tape_ticks  # int64: exact in any order
+        values.fill(l0, p0, part.values)
+        return reducer.add(part.state)
+
+    run_tasks(executor, price_block, tasks, fold, progress, n_paths)
+    return reducer.sums, values, tape_ticks
 
 
 register(

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import config as cfg
+from ..execution import LOCAL, Executor
 from ..inputs.tape import Loans
 from ..models.standard import project_cashflows
 from ..models.state import simulate_state
@@ -22,13 +23,15 @@ from ..output.tables import standard_tables, state_tables
 from . import Analysis, AnalysisKind, register
 
 
-def _standard(config: cfg.Config, loans: Loans, progress) -> Analysis:
-    cf = project_cashflows(loans, config.assumptions)
+def _standard(config: cfg.Config, loans: Loans, progress, executor: Executor = LOCAL) -> Analysis:
+    cf = project_cashflows(loans, config.assumptions, executor=executor, task_loans=config.execution.loans_per_task())
     return Analysis(standard_tables(config, loans, cf), details={"cash_flows": cf})
 
 
-def _state(config: cfg.Config, loans: Loans, progress, hpi_paths: np.ndarray | None = None) -> Analysis:
-    sums = simulate_state(config, loans, progress=progress, hpi_paths=hpi_paths)
+def _state(
+    config: cfg.Config, loans: Loans, progress, executor: Executor = LOCAL, hpi_paths: np.ndarray | None = None
+) -> Analysis:
+    sums = simulate_state(config, loans, progress=progress, hpi_paths=hpi_paths, executor=executor)
     sim = config.simulation
     return Analysis(
         state_tables(config, loans, sums),
@@ -41,9 +44,14 @@ def _state(config: cfg.Config, loans: Loans, progress, hpi_paths: np.ndarray | N
 MODELS: dict[str, Callable[..., Analysis]] = {"standard": _standard, "state": _state}
 
 
-def run(config: cfg.Config, loans: Loans, progress: Callable[[int, int], None] | None = None) -> Analysis:
+def run(
+    config: cfg.Config,
+    loans: Loans,
+    progress: Callable[[int, int], None] | None = None,
+    executor: Executor = LOCAL,
+) -> Analysis:
     """Project ``loans`` under ``config.model`` and build its tables."""
-    return MODELS[config.model](config, loans, progress)
+    return MODELS[config.model](config, loans, progress, executor)
 
 
 @dataclass(frozen=True)
@@ -65,7 +73,7 @@ def run_state_model(
 ) -> StateRun:
     """The state model's projection on a validated config and tape, optionally
     on your own (paths, horizon + 1) home-price paths."""
-    t = _state(config, loans, progress, hpi_paths).tables
+    t = _state(config, loans, progress, hpi_paths=hpi_paths).tables
     return StateRun(t["cashflows"], t["cashflow_quantiles"], t["paths"], t.get("loans"), t["summary"].to_pylist()[0])
 
 

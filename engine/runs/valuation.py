@@ -43,6 +43,7 @@ from ..config.scenarios import Scenario, load_scenario
 from ..economy.market import MarketPaths, MarketShift, payment_times, simulate_market
 from ..economy.short_rate import HullWhite
 from ..errors import ConfigError
+from ..execution import LOCAL, Executor
 from ..inputs.tape import Loans
 from ..models.paths import PathFlows
 from ..models.standard_paths import path_inputs, project_on_paths
@@ -61,15 +62,19 @@ __all__ = ["PROJECTORS", "Valuation", "Valuator", "run", "value"]
 class StandardProjector:
     """The SIFMA standard model on market paths."""
 
-    def __init__(self, config: cfg.Config, loans: Loans):
+    def __init__(self, config: cfg.Config, loans: Loans, executor: Executor = LOCAL):
         self.inputs = path_inputs(loans, config.assumptions, config.simulation.start_month)
-        self.chunk_paths = config.simulation.chunk_paths
+        self.chunk_paths = config.execution.task_paths or config.simulation.chunk_paths
+        self.task_loans = config.execution.loans_per_task()
         self.n_months = self.inputs.n_months
+        self.executor = executor
 
     uses_home_prices = False
 
     def __call__(self, market: MarketPaths, scenario: Scenario | None = None) -> PathFlows:
-        return project_on_paths(self.inputs, market.mortgage_rate, self.chunk_paths)
+        return project_on_paths(
+            self.inputs, market.mortgage_rate, self.chunk_paths, executor=self.executor, task_loans=self.task_loans
+        )
 
 
 class StateProjector:
@@ -81,9 +86,10 @@ class StateProjector:
 
     uses_home_prices = True
 
-    def __init__(self, config: cfg.Config, loans: Loans):
+    def __init__(self, config: cfg.Config, loans: Loans, executor: Executor = LOCAL):
         self.config = config
         self.loans = loans
+        self.executor = executor
         ki = kernel_inputs(config, loans)
         self.n_months = ki.horizon
         self.rate_driven = rate_driven(ki.prepay)
@@ -101,7 +107,7 @@ class StateProjector:
             floor_rate=float(market.mortgage_rate[0, 1]),
             hpi_model=scenario.hpi if scenario is not None else None,
         )
-        sums = simulate_state(self.config, self.loans, rates=inputs)
+        sums = simulate_state(self.config, self.loans, rates=inputs, executor=self.executor)
         cols = sums.path_cols
         return PathFlows(
             cash=cols[..., P_CASH],
@@ -162,7 +168,7 @@ class Valuator:
     """A config and tape resolved for valuation: the curve, the rate model,
     the payment grid and the cash-flow model's projector."""
 
-    def __init__(self, config: cfg.Config, loans: Loans):
+    def __init__(self, config: cfg.Config, loans: Loans, executor: Executor = LOCAL):
         if config.model not in PROJECTORS:
             raise ConfigError(
                 f"model: the valuation on rate paths takes model {', '.join(PROJECTORS)}, got {config.model!r}"
@@ -181,7 +187,7 @@ class Valuator:
         self.sobol = bool(sim.sobol)
         self.valuation = val
         self.face = float(loans.balance.sum())
-        self.project_flows = PROJECTORS[config.model](config, loans)
+        self.project_flows = PROJECTORS[config.model](config, loans, executor)
         self.times = payment_times(self.project_flows.n_months, val.delay_days)
 
     def market(self, shift: MarketShift | None = None) -> MarketPaths:
@@ -259,9 +265,15 @@ class Valuator:
         }
 
 
-def value(config: cfg.Config, loans: Loans, progress: Callable[[int, int], None] | None = None) -> Valuation:
-    """Value ``loans`` on rate paths as ``config`` says (module docstring)."""
-    v = Valuator(config, loans)
+def value(
+    config: cfg.Config,
+    loans: Loans,
+    progress: Callable[[int, int], None] | None = None,
+    executor: Executor = LOCAL,
+) -> Valuation:
+    """Value ``loans`` on rate paths as ``config`` says (module docstring);
+    every projection's tasks run on ``executor``."""
+    v = Valuator(config, loans, executor)
     val = config.valuation
     scenarios = [load_scenario(name, f"scenarios[{i}]") for i, name in enumerate(config.scenarios or ())]
     for i, s in enumerate(scenarios):
@@ -383,9 +395,14 @@ def valuation_tables(config: cfg.Config, loans: Loans, result: Valuation) -> dic
     return tables
 
 
-def run(config: cfg.Config, loans: Loans, progress: Callable[[int, int], None] | None = None) -> Analysis:
+def run(
+    config: cfg.Config,
+    loans: Loans,
+    progress: Callable[[int, int], None] | None = None,
+    executor: Executor = LOCAL,
+) -> Analysis:
     """Value ``loans`` on rate paths and build the tables."""
-    result = value(config, loans, progress)
+    result = value(config, loans, progress, executor)
     sim = config.simulation
     return Analysis(
         valuation_tables(config, loans, result),

@@ -909,17 +909,22 @@ def run_kernel(inputs: StateInputs, chunk_paths: int = 64, n_blocks: int | None 
     n, P, H = inputs.n_loans, inputs.n_paths, inputs.horizon
     bounds = block_bounds(n, n_blocks or max(1, min(n, 2 * numba.get_num_threads())))
     out_all = np.zeros((P, H + 1, N_S), dtype=np.int64)
-    out_loans = np.zeros((n, N_O))
+    loan_ticks = np.zeros((n, ks.N_O), dtype=np.int64)
     for p0 in range(0, P, chunk_paths):
         p1 = min(P, p0 + chunk_paths)
         out = np.zeros((len(bounds) - 1, p1 - p0, H + 1, N_S), dtype=np.int64)
         flat_rate = np.empty((0, 0))  # no rate paths: the flat market rate
         simulate(
             True, np.uint64(inputs.seed), p0, bounds, 0, *kernel_groups(inputs), inputs.hpi[p0:p1], flat_rate, out,
-            out_loans, holder_off(),
+            loan_ticks, holder_off(),
         )
         out_all[p0:p1] = out.sum(axis=0)
-    return out_all, out_loans
+    assert not loan_ticks[:, ks.O_OVERFLOW].any()
+    # the kernel's per-loan fixed-point ticks, back in the twin's units
+    scale = np.full((n, ks.N_O), ks.PROB_TICKS)
+    for c in ks.O_CURRENCY:
+        scale[:, c] = ks.loan_tick_scales(kernel_groups(inputs)[0])
+    return out_all, (loan_ticks / scale)[:, :N_O]
 
 
 def to_currency(out: np.ndarray) -> np.ndarray:

@@ -1,0 +1,134 @@
+"""The Dask backend: a run's tasks on a ``dask.distributed`` cluster.
+
+``execution: {backend: dask, address: tcp://host:8786}`` connects to a
+running scheduler; ``{backend: dask, workers: 4}`` starts a
+``LocalCluster`` of 4 worker processes on this machine for the run. The
+command line's ``--cluster ADDRESS`` / ``--cluster local:N`` say the same.
+
+- Inputs many tasks read (a block of loans resolved for the kernel) are
+  submitted once as a task of their own (:meth:`DaskExecutor.share`), so
+  each lives on the workers that use it and, if a worker dies, the
+  scheduler can rebuild it: tasks are pure, so Dask reruns a dead worker's
+  tasks and the result is the same.
+- Results are handed back as tasks finish and released at once; the runs
+  reduce them exactly (:mod:`engine.execution`).
+- A task that raises an input error (:class:`engine.errors.InputError`)
+  raises the same error here, with the same one-line message as a local run.
+
+``dask[distributed]`` is an optional extra (``pip install
+"mortgage-engine[cluster]"``), imported only when a run asks for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+import warnings
+from typing import Any, Callable, Iterator, Sequence
+
+from ..errors import ConfigError
+
+INSTALL_HINT = 'pip install "mortgage-engine[cluster]" (or, in a checkout, pip install ".[cluster]")'
+
+# seconds to wait for a scheduler, and for a local cluster's workers
+CONNECT_TIMEOUT = 30
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise ConfigError(
+            f"execution.backend: dask needs the dask[distributed] package, which is not installed: {INSTALL_HINT}"
+        ) from None
+    return distributed
+
+
+def _identity(x: Any) -> Any:
+    return x
+
+
+def _set_threads(n: int) -> int:
+    """Runs on a worker: numba threads for its tasks."""
+    import numba
+
+    numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
+    return numba.get_num_threads()
+
+
+class DaskExecutor:
+    """Tasks on a Dask cluster (module docstring)."""
+
+    name = "dask"
+    unit = "tasks"
+
+    def __init__(self, client, cluster=None):
+        self.client = client
+        self._cluster = cluster
+        self._run = uuid.uuid4().hex[:8]
+
+    @classmethod
+    def from_config(cls, execution) -> "DaskExecutor":
+        """Connect to ``execution.address`` or start a local cluster of
+        ``execution.workers`` processes."""
+        distributed = _distributed()
+        if execution.address is not None:
+            try:
+                client = distributed.Client(execution.address, timeout=CONNECT_TIMEOUT)
+            except (OSError, TimeoutError) as e:
+                raise ConfigError(
+                    f"execution.address: cannot reach a Dask scheduler at {execution.address!r}: {e}"
+                ) from None
+            if execution.threads_per_worker is not None:
+                client.run(_set_threads, execution.threads_per_worker)
+            return cls(client)
+        n = execution.workers
+        threads = execution.threads_per_worker or max(1, (os.cpu_count() or 1) // n)
+        cluster = distributed.LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,  # one task at a time per worker; numba threads inside it
+            processes=True,
+            dashboard_address=":0",  # a free port: never clashes with another cluster
+            silence_logs=logging.ERROR,
+            env={"NUMBA_NUM_THREADS": str(threads)},
+        )
+        client = distributed.Client(cluster, timeout=CONNECT_TIMEOUT)
+        return cls(client, cluster)
+
+    def share(self, obj: Any) -> Any:
+        with warnings.catch_warnings():
+            # a block of loans is meant to travel once, inside its own task
+            warnings.filterwarnings("ignore", message=".*[Ll]arge (object|graph).*")
+            return self.client.submit(_identity, obj, pure=False, key=f"engine-shared-{self._run}-{uuid.uuid4().hex}")
+
+    def map(self, fn: Callable[..., Any], tasks: Sequence[tuple]) -> Iterator[tuple[int, Any]]:
+        distributed = _distributed()
+        name = getattr(fn, "__name__", "task")
+        batch = uuid.uuid4().hex[:8]
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*[Ll]arge (object|graph).*")
+            futures = [
+                self.client.submit(fn, *args, pure=False, key=f"engine-{name}-{self._run}-{batch}-{i}")
+                for i, args in enumerate(tasks)
+            ]
+        index = {f.key: i for i, f in enumerate(futures)}
+        try:
+            for future in distributed.as_completed(futures):
+                result = future.result()  # re-raises a task's exception here, as its own type
+                i = index[future.key]
+                futures[i] = None
+                future.release()
+                yield i, result
+        finally:
+            pending = [f for f in futures if f is not None]
+            if pending:
+                self.client.cancel(pending)
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+__all__ = ["DaskExecutor", "INSTALL_HINT"]
