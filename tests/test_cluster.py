@@ -33,7 +33,10 @@ OAS = REPO / "configs" / "pool_oas.yaml"
 RUNS = {
     "state_sampled": (NPL, ["analysis=projection", "simulation.paths=24", "output.loans=true"]),
     "state_expected": (
-        NPL, ["analysis=projection", "simulation.paths=4", "simulation.integration=expected", "output.loans=true"]
+        NPL, [
+            "analysis=projection", "simulation.paths=4", "simulation.integration=expected", "simulation.horizon=48",
+            "output.loans=true",
+        ]
     ),
     "pricing": (NPL, ["simulation.paths=24", "output.path_cashflows=true"]),
     "standard": (POOL, []),

@@ -38,6 +38,7 @@ class Executor(Protocol):
 
     name: str
     unit: str  # what ``progress(done, total)`` counts for a multi-task run: "paths" or "tasks"
+    slots: int  # tasks run at once (1: one after the other; the task spreads over the numba threads)
 
     def share(self, obj: Any) -> Any:
         """A handle to ``obj`` that task arguments may carry in its place."""
@@ -54,6 +55,7 @@ class LocalExecutor:
 
     name = "local"
     unit = "paths"
+    slots = 1
 
     def share(self, obj: Any) -> Any:
         return obj
@@ -99,10 +101,23 @@ def bounds(n: int, step: int) -> np.ndarray:
     return np.append(np.arange(0, n, step, dtype=np.int64), np.int64(n))
 
 
-def plan(n_loans: int, n_paths: int, task_loans: int | None, task_paths: int) -> Plan:
-    """Blocks of ``task_loans`` loans (None: one block) x ranges of ``task_paths`` paths."""
+# on a cluster, at least this many tasks per worker thread when the task size is not given (load balance)
+TASKS_PER_SLOT = 4
+
+
+def plan(n_loans: int, n_paths: int, task_loans: int | None, task_paths: int, slots: int = 1) -> Plan:
+    """Blocks of ``task_loans`` loans (None: one block) x ranges of ``task_paths`` paths.
+
+    With ``slots`` > 1 (tasks that run at once), ranges are made shorter when
+    there would be fewer than :data:`TASKS_PER_SLOT` tasks per slot, so that
+    the last tasks do not leave workers idle. No choice changes a result.
+    """
     loans = n_loans if task_loans is None else min(task_loans, n_loans)
     paths = max(1, min(task_paths, n_paths, MAX_TASK_PATHS))
+    if slots > 1:
+        n_blocks = -(-n_loans // loans)
+        want_ranges = -(-TASKS_PER_SLOT * slots // n_blocks)
+        paths = max(1, min(paths, -(-n_paths // want_ranges)))
     return Plan(bounds(n_loans, loans), bounds(n_paths, paths))
 
 
@@ -161,4 +176,4 @@ def executor_for(execution) -> Executor:
     return DaskExecutor.from_config(execution)
 
 
-__all__ = ["Executor", "InOrder", "LOCAL", "LocalExecutor", "MAX_TASK_PATHS", "Plan", "bounds", "executor_for", "plan", "run_tasks"]
+__all__ = ["Executor", "InOrder", "LOCAL", "LocalExecutor", "MAX_TASK_PATHS", "Plan", "TASKS_PER_SLOT", "bounds", "executor_for", "plan", "run_tasks"]

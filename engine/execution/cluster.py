@@ -102,28 +102,30 @@ class DaskExecutor:
             warnings.filterwarnings("ignore", message=".*[Ll]arge (object|graph).*")
             return self.client.submit(_identity, obj, pure=False, key=f"engine-shared-{self._run}-{uuid.uuid4().hex}")
 
+    @property
+    def slots(self) -> int:
+        """Tasks the cluster runs at once (worker threads)."""
+        return max(1, sum(self.client.nthreads().values()))
+
     def map(self, fn: Callable[..., Any], tasks: Sequence[tuple]) -> Iterator[tuple[int, Any]]:
         distributed = _distributed()
         name = getattr(fn, "__name__", "task")
-        batch = uuid.uuid4().hex[:8]
+        batch = f"engine-{name}-{self._run}-{uuid.uuid4().hex[:8]}"
+        keys = [f"{batch}-{i}" for i in range(len(tasks))]
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*[Ll]arge (object|graph).*")
-            futures = [
-                self.client.submit(fn, *args, pure=False, key=f"engine-{name}-{self._run}-{batch}-{i}")
-                for i, args in enumerate(tasks)
-            ]
-        index = {f.key: i for i, f in enumerate(futures)}
+            futures = self.client.map(fn, *zip(*tasks), key=keys, pure=False) if tasks else []
+        index = {key: i for i, key in enumerate(keys)}
+        pending = {f.key: f for f in futures}
         try:
-            for future in distributed.as_completed(futures):
-                result = future.result()  # re-raises a task's exception here, as its own type
-                i = index[future.key]
-                futures[i] = None
+            # results fetched in batches as tasks finish; a task's exception is re-raised here, as its own type
+            for future, result in distributed.as_completed(futures, with_results=True):
+                pending.pop(future.key, None)
                 future.release()
-                yield i, result
+                yield index[future.key], result
         finally:
-            pending = [f for f in futures if f is not None]
             if pending:
-                self.client.cancel(pending)
+                self.client.cancel(list(pending.values()))
 
     def close(self) -> None:
         self.client.close()

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from .. import config as cfg
 from ..behavior.speeds import default_table, prepay_table
 from ..errors import ConfigError
-from ..execution import LOCAL, Executor, run_tasks
+from ..execution import LOCAL, TASKS_PER_SLOT, Executor, run_tasks
 from ..inputs.tape import Loans, loans_from_rows, loans_from_table
 from ..jit import block_bounds
 from ..kernels import standard as k
@@ -85,7 +85,9 @@ def as_assumptions(a: cfg.Assumptions | Mapping[str, Any]) -> cfg.Assumptions:
         raise ConfigError(cfg.format_errors(err, a, "", prefix="assumptions")) from None
 
 
-def project_cashflows(loans, assumptions, *, executor: Executor = LOCAL, task_loans: int | None = None) -> CashFlows:
+def project_cashflows(
+    loans, assumptions, *, executor: Executor = LOCAL, task_loans: int | None = None, slots: int = 1
+) -> CashFlows:
     """Project SIFMA-standard pool cash flows (SF section C.3), loan by loan.
 
     Parameters
@@ -94,8 +96,9 @@ def project_cashflows(loans, assumptions, *, executor: Executor = LOCAL, task_lo
         of row dicts, with the tape columns of :mod:`engine.inputs.tape`.
     assumptions : ``config.Assumptions`` or a dict with ``prepay``,
         ``default`` and ``loss`` as in the YAML ``assumptions`` key.
-    executor, task_loans : where the tasks run and about how many loans each
-        takes (:mod:`engine.execution`); neither changes a number.
+    executor, task_loans, slots : where the tasks run, about how many loans
+        each takes, and how many run at once (smaller tasks when few would
+        keep the slots busy; :mod:`engine.execution`); none changes a number.
 
     Returns
     -------
@@ -127,6 +130,8 @@ def project_cashflows(loans, assumptions, *, executor: Executor = LOCAL, task_lo
     speeds = k.Speeds(smm_table=smm.rates, smm_by_age=smm.by_age, mdr_table=mdr.rates, mdr_by_age=mdr.by_age)
     terms = k.LossTerms(severity=float(loss.severity), lag=int(loss.liquidation_lag), advancing=bool(loss.advancing))
     per_task = n_blocks if task_loans is None else max(1, int(round(task_loans / max(1.0, loans.n / n_blocks))))
+    if slots > 1:  # enough tasks to keep every worker busy to the end
+        per_task = max(1, min(per_task, -(-n_blocks // (TASKS_PER_SLOT * slots))))
     tasks = []
     for b0 in range(0, n_blocks, per_task):
         b1 = min(n_blocks, b0 + per_task)

@@ -125,13 +125,15 @@ def project_on_paths(
     progress: Callable[[int, int], None] | None = None,
     executor: Executor = LOCAL,
     task_loans: int | None = None,
+    slots: int = 1,
 ) -> PathFlows:
     """Project the pool on every path of ``mortgage_rate`` (paths x months + 1).
 
     Rate-blind prepayment: one projection by the standard kernel, shared by
     every path (``same_on_every_path``; the arrays have one row).
     Rate-driven: tasks of ``chunk_paths`` paths over the whole tape
-    (:func:`project_chunk`) on ``executor``; each path's loans are summed in
+    (:func:`project_chunk`) on ``executor`` (shorter with ``slots`` > 1 and
+    few paths); each path's loans are summed in
     loan order inside its task, and the path means are added path by path
     in path order (:class:`engine.execution.InOrder`), whatever order the
     tasks finish in."""
@@ -139,7 +141,7 @@ def project_on_paths(
     H = pi.n_months
     if not pi.rate_driven or n_paths == 1:
         if not pi.rate_driven:
-            cf = project_cashflows(pi.tape, pi.assumptions, executor=executor, task_loans=task_loans)
+            cf = project_cashflows(pi.tape, pi.assumptions, executor=executor, task_loans=task_loans, slots=slots)
         else:
             cf = named_columns(project_chunk(pi, mortgage_rate[:1])[0, 1:], pi.starting_balance)
         if progress is not None:
@@ -158,7 +160,7 @@ def project_on_paths(
     defaults = np.empty(n_paths)
     losses = np.empty(n_paths)
     total = np.zeros((H, k.N_COLS))
-    ranges = list(plan(1, n_paths, None, chunk_paths).ranges())
+    ranges = list(plan(1, n_paths, None, chunk_paths, slots).ranges())
     shared = executor.share(pi)
     tasks = [(shared, mortgage_rate[p0:p1]) for p0, p1 in ranges]
 

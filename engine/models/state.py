@@ -328,7 +328,8 @@ class StateSums:
     path_cols : float64 (paths, horizon, N_PATH_COLS), by the ``P_*`` indexes.
     loan_ticks : (loans, N_O) per-loan outcome sums over paths, fixed-point
         ticks (:class:`ExactSum`; :attr:`per_loan`).
-    loan_scale : float64 (loans, N_O) ticks per unit of each outcome column.
+    loan_scale : float64 (loans,) ticks per currency unit of each loan's
+        currency outcomes (probabilities, months, counts: ``PROB_TICKS``).
     """
 
     n_paths: int
@@ -343,9 +344,6 @@ class StateSums:
     @classmethod
     def empty(cls, n_paths: int, horizon: int, loans: LoanArrays) -> "StateSums":
         n_loans = len(loans.balance)
-        scale = np.full((n_loans, ks.N_O), ks.PROB_TICKS)
-        for c in ks.O_CURRENCY:
-            scale[:, c] = ks.loan_tick_scales(loans)
         return cls(
             n_paths=n_paths,
             horizon=horizon,
@@ -353,7 +351,7 @@ class StateSums:
             kept={name: np.empty((n_paths, horizon)) for name in QUANTILE_COLUMNS},
             path_cols=np.empty((n_paths, horizon, N_PATH_COLS)),
             loan_ticks=ExactSum((n_loans, ks.N_O)),
-            loan_scale=scale,
+            loan_scale=ks.loan_tick_scales(loans),
         )
 
     @property
@@ -371,7 +369,11 @@ class StateSums:
     def per_loan(self) -> np.ndarray:
         """Per-loan outcome means over paths (loans x O_* columns): the exact
         tick total rounded once to float64, / ticks per unit / paths."""
-        return self.loan_ticks.to_float() / self.loan_scale / self.n_paths
+        per_loan = self.loan_ticks.to_float()
+        per_loan /= ks.PROB_TICKS
+        for c in ks.O_CURRENCY:
+            per_loan[:, c] *= ks.PROB_TICKS / self.loan_scale  # exact: powers of two
+        return per_loan / self.n_paths
 
     def check_outcomes(self, loans: Loans) -> None:
         """Refuse a run in which a loan's outcomes on some path were too
@@ -462,7 +464,8 @@ def simulate_state(
     """
     ki = kernel_inputs(config, loans, hpi_paths, rates)
     ex = config.execution
-    work = plan(ki.n_loans, ki.n_paths, ex.loans_per_task(), ex.task_paths or config.simulation.chunk_paths)
+    slots = executor.slots if ex.task_paths is None else 1
+    work = plan(ki.n_loans, ki.n_paths, ex.loans_per_task(), ex.task_paths or config.simulation.chunk_paths, slots)
     blocks = [executor.share(ki.block(l0, l1)) for l0, l1 in work.blocks()]
     tasks = [(block, p0, p1) for block in blocks for p0, p1 in work.ranges()]
     reducer = StateReducer(ki, len(blocks))

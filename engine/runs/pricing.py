@@ -244,7 +244,7 @@ def simulate_holder(
     task_paths, block_loans = block_shape(n_loans, n_paths, H, ex.task_paths or config.simulation.chunk_paths)
     if ex.loans_per_task() is not None:
         block_loans = min(block_loans, ex.loans_per_task())
-    work = plan(n_loans, n_paths, block_loans, task_paths)
+    work = plan(n_loans, n_paths, block_loans, task_paths, executor.slots if ex.task_paths is None else 1)
     blocks = [(l0, executor.share(ki.block(l0, l1)), outlay[l0:l1]) for l0, l1 in work.blocks()]
     tasks = [
         (block, p0, p1, fees, block_outlay, required_yield, hurdle, outcome_yields)

@@ -24,7 +24,11 @@ from . import Analysis, AnalysisKind, register
 
 
 def _standard(config: cfg.Config, loans: Loans, progress, executor: Executor = LOCAL) -> Analysis:
-    cf = project_cashflows(loans, config.assumptions, executor=executor, task_loans=config.execution.loans_per_task())
+    ex = config.execution
+    cf = project_cashflows(
+        loans, config.assumptions, executor=executor, task_loans=ex.loans_per_task(),
+        slots=executor.slots if ex.task_loans is None else 1,
+    )
     return Analysis(standard_tables(config, loans, cf), details={"cash_flows": cf})
 
 

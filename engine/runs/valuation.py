@@ -65,6 +65,7 @@ class StandardProjector:
     def __init__(self, config: cfg.Config, loans: Loans, executor: Executor = LOCAL):
         self.inputs = path_inputs(loans, config.assumptions, config.simulation.start_month)
         self.chunk_paths = config.execution.task_paths or config.simulation.chunk_paths
+        self.slots = executor.slots if config.execution.task_paths is None else 1
         self.task_loans = config.execution.loans_per_task()
         self.n_months = self.inputs.n_months
         self.executor = executor
@@ -73,7 +74,8 @@ class StandardProjector:
 
     def __call__(self, market: MarketPaths, scenario: Scenario | None = None) -> PathFlows:
         return project_on_paths(
-            self.inputs, market.mortgage_rate, self.chunk_paths, executor=self.executor, task_loans=self.task_loans
+            self.inputs, market.mortgage_rate, self.chunk_paths,
+            executor=self.executor, task_loans=self.task_loans, slots=self.slots,
         )
 
 
