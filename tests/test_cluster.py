@@ -119,6 +119,43 @@ def test_tasks_folded_in_any_order_give_the_same_bits():
         assert_same_tables(baseline(kind), engine.run(config, shaped, executor=Reversed()))
 
 
+def _loans_in(obj) -> int:
+    """Loans carried by a task argument (0 for anything else)."""
+    from engine.kernels.standard import PoolLoans
+    from engine.models.state import KernelInputs
+
+    if isinstance(obj, KernelInputs):
+        return len(obj.loans.balance)
+    if isinstance(obj, PoolLoans):
+        return len(obj.balance)
+    return 0
+
+
+@pytest.mark.parametrize("kind", ["state_sampled", "pricing", "standard"])
+def test_a_task_carries_its_block_of_loans_never_the_tape(kind):
+    """What a worker receives is bounded by the block (``execution.task_loans``)."""
+
+    class Recording(LocalExecutor):
+        most = 0
+
+        def share(self, obj):
+            Recording.most = max(Recording.most, _loans_in(obj))
+            return obj
+
+        def map(self, fn, tasks):
+            for args in tasks:
+                Recording.most = max(Recording.most, *map(_loans_in, args))
+            return super().map(fn, tasks)
+
+    config, overrides = RUNS[kind]
+    n = baseline(kind).loans.n
+    block = 100 if kind != "standard" else 200
+    assert_same_tables(baseline(kind), engine.run(config, [*overrides, f"execution.task_loans={block}"],
+                                                  executor=Recording()))
+    # the standard model's tasks are runs of the tape's 64 fixed blocks (at least one block each)
+    assert 0 < Recording.most <= max(block, -(-n // 64)) < n
+
+
 def test_plan_covers_every_loan_and_path_once():
     p = plan(10, 7, 3, 2)
     cells = [(l, q) for l0, l1 in p.blocks() for q0, q1 in p.ranges() for l in range(l0, l1) for q in range(q0, q1)]

@@ -96,8 +96,8 @@ def project_cashflows(
         of row dicts, with the tape columns of :mod:`engine.inputs.tape`.
     assumptions : ``config.Assumptions`` or a dict with ``prepay``,
         ``default`` and ``loss`` as in the YAML ``assumptions`` key.
-    executor, task_loans, slots : where the tasks run, about how many loans
-        each takes, and how many run at once (smaller tasks when few would
+    executor, task_loans, slots : where the tasks run, the most loans each
+        takes (at least one fixed block), and how many run at once (smaller tasks when few would
         keep the slots busy; :mod:`engine.execution`); none changes a number.
 
     Returns
@@ -129,7 +129,8 @@ def project_cashflows(
     )
     speeds = k.Speeds(smm_table=smm.rates, smm_by_age=smm.by_age, mdr_table=mdr.rates, mdr_by_age=mdr.by_age)
     terms = k.LossTerms(severity=float(loss.severity), lag=int(loss.liquidation_lag), advancing=bool(loss.advancing))
-    per_task = n_blocks if task_loans is None else max(1, int(round(task_loans / max(1.0, loans.n / n_blocks))))
+    largest = int(np.diff(bounds).max())  # loans in the largest fixed block
+    per_task = n_blocks if task_loans is None else max(1, task_loans // largest)  # at most task_loans, one block at least
     if slots > 1:  # enough tasks to keep every worker busy to the end
         per_task = max(1, min(per_task, -(-n_blocks // (TASKS_PER_SLOT * slots))))
     tasks = []
