@@ -295,6 +295,17 @@ def test_the_cli_on_one_and_three_worker_clusters_writes_the_local_files(tmp_pat
             assert got.schema.metadata[b"engine.config_hash"] == want.schema.metadata[b"engine.config_hash"]
 
 
+def _numba_threads():
+    import numba
+
+    return numba.get_num_threads()
+
+
+def test_threads_per_worker_caps_each_task(cluster):
+    got = [r for _, r in DaskExecutor(cluster, threads_per_worker=1).map(_numba_threads, [(), (), ()])]
+    assert got == [1, 1, 1]
+
+
 def test_an_unreachable_scheduler_is_one_line(capsys, monkeypatch):
     import engine.execution.cluster as cl
 

@@ -49,23 +49,30 @@ def _identity(x: Any) -> Any:
     return x
 
 
-def _set_threads(n: int) -> int:
-    """Runs on a worker: numba threads for its tasks."""
+def _with_threads(threads: int, fn: Callable[..., Any], *args: Any) -> Any:
+    """Runs on a worker: ``fn(*args)`` on at most ``threads`` numba threads
+    (numba's thread count is per calling thread, so it is set in the task)."""
     import numba
 
-    numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
-    return numba.get_num_threads()
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    return fn(*args)
 
 
 class DaskExecutor:
-    """Tasks on a Dask cluster (module docstring)."""
+    """Tasks on a Dask cluster (module docstring).
+
+    ``DaskExecutor(client)`` wraps a ``distributed.Client`` you started (it
+    is not closed by the run); ``threads_per_worker`` caps the numba threads
+    each task uses on its worker.
+    """
 
     name = "dask"
     unit = "tasks"
 
-    def __init__(self, client, cluster=None):
+    def __init__(self, client, cluster=None, threads_per_worker: int | None = None):
         self.client = client
         self._cluster = cluster
+        self._threads = threads_per_worker
         self._run = uuid.uuid4().hex[:8]
 
     @classmethod
@@ -80,9 +87,7 @@ class DaskExecutor:
                 raise ConfigError(
                     f"execution.address: cannot reach a Dask scheduler at {execution.address!r}: {e}"
                 ) from None
-            if execution.threads_per_worker is not None:
-                client.run(_set_threads, execution.threads_per_worker)
-            return cls(client)
+            return cls(client, threads_per_worker=execution.threads_per_worker)
         n = execution.workers
         threads = execution.threads_per_worker or max(1, (os.cpu_count() or 1) // n)
         cluster = distributed.LocalCluster(
@@ -94,7 +99,7 @@ class DaskExecutor:
             env={"NUMBA_NUM_THREADS": str(threads)},
         )
         client = distributed.Client(cluster, timeout=CONNECT_TIMEOUT)
-        return cls(client, cluster)
+        return cls(client, cluster, threads_per_worker=execution.threads_per_worker)
 
     def share(self, obj: Any) -> Any:
         with warnings.catch_warnings():
@@ -114,6 +119,9 @@ class DaskExecutor:
         keys = [f"{batch}-{i}" for i in range(len(tasks))]
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*[Ll]arge (object|graph).*")
+            if self._threads is not None:
+                tasks = [(self._threads, fn, *args) for args in tasks]
+                fn = _with_threads
             futures = self.client.map(fn, *zip(*tasks), key=keys, pure=False) if tasks else []
         index = {key: i for i, key in enumerate(keys)}
         pending = {f.key: f for f in futures}
