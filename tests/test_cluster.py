@@ -302,6 +302,15 @@ def _numba_threads():
 
 
 def test_threads_per_worker_caps_each_task(cluster):
+    import numba
+
+    from engine.execution.cluster import _with_threads
+
+    before = numba.get_num_threads()
+    try:
+        assert _with_threads(1, _numba_threads) == 1  # the wrapper every task runs in
+    finally:
+        numba.set_num_threads(before)
     got = [r for _, r in DaskExecutor(cluster, threads_per_worker=1).map(_numba_threads, [(), (), ()])]
     assert got == [1, 1, 1]
 
