@@ -204,6 +204,16 @@ def test_without_the_cluster_extra_the_error_says_what_to_install(monkeypatch, c
     assert err.count("\n") == 1 and "pip install" in err and "Traceback" not in err
 
 
+def test_a_local_run_never_imports_dask():
+    import subprocess
+
+    code = (
+        "import sys, engine; engine.run(sys.argv[1], ['simulation.paths=2', 'simulation.horizon=12']); "
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')], 'dask imported'"
+    )
+    subprocess.run([sys.executable, "-c", code, str(NPL)], check=True, cwd=REPO, timeout=300)
+
+
 def test_cluster_flag_mistakes_are_one_line(capsys):
     from engine.cli import main
 
