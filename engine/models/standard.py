@@ -120,15 +120,9 @@ def project_cashflows(
     n_months = int(loans.remaining_term.max())
     bounds = block_bounds(loans.n)
     n_blocks = len(bounds) - 1
-    pool = k.PoolLoans(
-        balance=np.ascontiguousarray(loans.balance),
-        gross_rate=np.ascontiguousarray(loans.note_rate),
-        servicing=np.ascontiguousarray(loans.servicing_fee),
-        term=np.ascontiguousarray(loans.remaining_term),
-        age=np.ascontiguousarray(loans.age),
-    )
+    pool = pool_loans(loans)
     speeds = k.Speeds(smm_table=smm.rates, smm_by_age=smm.by_age, mdr_table=mdr.rates, mdr_by_age=mdr.by_age)
-    terms = k.LossTerms(severity=float(loss.severity), lag=int(loss.liquidation_lag), advancing=bool(loss.advancing))
+    terms = loss_terms(loss)
     largest = int(np.diff(bounds).max())  # loans in the largest fixed block
     per_task = n_blocks if task_loans is None else max(1, task_loans // largest)  # at most task_loans, one block at least
     if slots > 1:  # enough tasks to keep every worker busy to the end
@@ -148,6 +142,22 @@ def project_cashflows(
 
     run_tasks(executor, project_blocks, tasks, fold)
     return named_columns(out.sum(axis=0)[1:], float(loans.balance.sum()))
+
+
+def pool_loans(loans: Loans) -> k.PoolLoans:
+    """The SIFMA kernels' per-loan group."""
+    return k.PoolLoans(
+        balance=np.ascontiguousarray(loans.balance),
+        gross_rate=np.ascontiguousarray(loans.note_rate),
+        servicing=np.ascontiguousarray(loans.servicing_fee),
+        term=np.ascontiguousarray(loans.remaining_term),
+        age=np.ascontiguousarray(loans.age),
+    )
+
+
+def loss_terms(loss: cfg.Loss) -> k.LossTerms:
+    """The SIFMA kernels' loss group from the config's ``assumptions.loss``."""
+    return k.LossTerms(severity=float(loss.severity), lag=int(loss.liquidation_lag), advancing=bool(loss.advancing))
 
 
 def project_blocks(

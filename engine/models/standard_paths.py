@@ -29,7 +29,7 @@ from ..kernels import standard as k
 from ..kernels.standard_paths import project_paths
 from ..output.columns import STANDARD_CASHFLOWS
 from .paths import PathFlows
-from .standard import CashFlows, as_assumptions, named_columns, project_cashflows
+from .standard import CashFlows, as_assumptions, loss_terms, named_columns, pool_loans, project_cashflows
 
 __all__ = ["PathInputs", "path_inputs", "project_chunk", "project_on_paths"]
 
@@ -76,17 +76,11 @@ def path_inputs(loans: Loans, assumptions, start_month: int) -> PathInputs:
         np.ascontiguousarray(loans.note_rate, dtype=np.float64), loans.age, pp.ramp_months
     )
     return PathInputs(
-        loans=k.PoolLoans(
-            balance=np.ascontiguousarray(loans.balance),
-            gross_rate=np.ascontiguousarray(loans.note_rate),
-            servicing=np.ascontiguousarray(loans.servicing_fee),
-            term=np.ascontiguousarray(loans.remaining_term),
-            age=np.ascontiguousarray(loans.age),
-        ),
+        loans=pool_loans(loans),
         prepay=pp,
         mdr_table=np.ascontiguousarray(mdr.rates, dtype=np.float64),
         mdr_by_age=bool(mdr.by_age),
-        loss=k.LossTerms(severity=float(loss.severity), lag=int(loss.liquidation_lag), advancing=bool(loss.advancing)),
+        loss=loss_terms(loss),
         key_of_loan=key_of_loan,
         key_age=key_age,
         key_rate=key_rate,
