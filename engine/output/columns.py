@@ -203,6 +203,13 @@ VALUATION_PATHS: dict[str, str] = {
     "total_cash_flow": "sum of the path's cash flows [currency]",
 }
 
+# valuation, mortgage_rate_quantiles.parquet: the fan of the paths' mortgage rates
+MORTGAGE_RATE_QUANTILES: dict[str, str] = {
+    "month": "projection month",
+    "quantile": "quantile level (output.quantiles) [decimal]",
+    "mortgage_rate": "that quantile of the month's mortgage rate across paths [annual decimal]",
+}
+
 # valuation, key_rate_durations.parquet (valuation.key_rate_durations: true)
 KEY_RATE_DURATIONS: dict[str, str] = {
     "tenor": "curve tenor of the triangular bump [years]",
