@@ -205,7 +205,8 @@ def add_files(out_dir: str | Path, files: Mapping[str, bytes], expected_run_json
             tables = sorted(name for name in info["files"] if name.endswith(".parquet") and "/" not in name)
             for name in tables:
                 path = target / name
-                if not path.is_file() or file_sha256(path) != info["files"][name].get("sha256"):
+                entry = info["files"][name]
+                if not path.is_file() or file_sha256(path) != (entry.get("sha256") if isinstance(entry, dict) else None):
                     raise OutputError(f"{shown}: {name} does not match the sha256 in {RUN_JSON} (changed or missing); "
                                       "run the config again")
             run_info = {k: v for k, v in info.items() if k != "files"}

@@ -18,7 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..output.writer import read_run_info
+from ..errors import OutputError
+from ..output.writer import file_sha256, read_run_info
 
 # the tables a report reads (a run folder's other tables, such as
 # path_cashflows.parquet, are not loaded)
@@ -60,18 +61,27 @@ class RunData:
         ``run.json``, to check later that the folder still holds this run).
 
         Raises :class:`~engine.errors.OutputError` when ``out_dir`` is not a
-        run folder (:func:`engine.output.writer.read_run_info`).
+        run folder (:func:`engine.output.writer.read_run_info`), or a table
+        it reads is not the one ``run.json`` records (sha256).
         """
         info, raw = read_run_info(out_dir)
         folder = Path(out_dir)
         tables = {}
-        for name in info["files"]:
+        for name, entry in info["files"].items():
             stem = name[: -len(".parquet")]
-            if name.endswith(".parquet") and stem in REPORT_TABLES:
-                tables[stem] = pq.read_table(folder / name)
+            if not (name.endswith(".parquet") and stem in REPORT_TABLES):
+                continue
+            path = folder / name
+            try:
+                same = path.is_file() and file_sha256(path) == (entry.get("sha256") if isinstance(entry, dict) else None)
+                if same:
+                    tables[stem] = pq.read_table(path)
+            except (OSError, pa.ArrowException):
+                same = False
+            if not same:
+                raise OutputError(f"{out_dir}: {name} does not match the sha256 in run.json (changed or missing); "
+                                  "run the config again")
         if "summary" not in tables:
-            from ..errors import OutputError
-
             raise OutputError(f"{out_dir}: not a run folder (no summary.parquet)")
         return cls(tables, info), raw
 

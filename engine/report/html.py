@@ -163,10 +163,13 @@ def _meta(run: RunData) -> str:
 
 
 def _timings(timings: Mapping[str, float]) -> str:
+    """Seconds per stage, by name with ``total`` last (run.json sorts its
+    keys; the page must not depend on the order it was given them in)."""
+    ordered = sorted(timings.items(), key=lambda kv: (kv[0] == "total", kv[0]))
     cells = "".join(
         f'<tr data-stage="{html.escape(k)}"><th>{html.escape(k)}</th>'
         f'<td class="num" data-value="{data_value(float(v))}">{float(v):,.2f} s</td></tr>'
-        for k, v in timings.items()
+        for k, v in ordered
     )
     return f'<table id="timings" class="kv">{cells}</table>'
 
