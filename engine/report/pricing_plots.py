@@ -76,7 +76,7 @@ def irr_histogram(run: RunData) -> Figure:
         notes.append(f"{clipped} outside the range, in the edge bins")
     if (~ok).sum():
         notes.append(f"{int((~ok).sum())} without an IRR")
-    ax.legend(loc="upper right", title="\n".join(notes), title_fontsize=8.5, alignment="right")
+    ax.legend(loc="best", title="\n".join(notes), title_fontsize=8.5, alignment="right")
 
     _price_strip(strip, s)
     return fig

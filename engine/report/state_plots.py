@@ -120,7 +120,7 @@ def path_losses(run: RunData) -> Figure:
     ax.set_xlabel("cumulative net loss on the path [% of starting balance]")
     ax.set_ylabel("paths [count]")
     ax.set_title(f"Distribution of path losses ({pct.size:,} paths)")
-    ax.legend(loc="upper right")
+    ax.legend(loc="best")
     return fig
 
 
