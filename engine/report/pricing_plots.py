@@ -43,7 +43,9 @@ def irr_histogram(run: RunData) -> Figure:
     irr = run.column("paths", "irr").astype(np.float64)
     outcome = run.column("paths", "outcome").astype(str)
     s = run.summary
-    fig, (ax, strip) = style.new_figure(2, 1, height=5.4, fit=True, gridspec_kw={"height_ratios": [3.2, 1.0]})
+    fig, (ax, strip) = style.new_figure(
+        2, 1, height=5.4, margins=(1.75, 0.55, 0.2, 0.35), gridspec_kw={"height_ratios": [3.2, 1.0], "hspace": 0.42}
+    )
 
     ok = np.isfinite(irr)
     vals = irr[ok]
@@ -143,7 +145,9 @@ def resolution_months(run: RunData) -> Figure:
         ax.legend(loc="upper right")
         return fig
 
-    fig, (left, right) = style.new_figure(1, 2, width=9.0, height=3.8, fit=True)
+    fig, (left, right) = style.new_figure(
+        1, 2, width=9.0, height=3.8, margins=(0.7, 0.6, 0.2, 0.35), gridspec_kw={"wspace": 0.62}
+    )
     left.hist(months, bins=min(40, max(10, int(np.sqrt(months.size)) * 2)), color=style.REDDISH_PURPLE,
               edgecolor="white", linewidth=0.3)
     left.set_xlabel("month the last loan resolves [months]")
@@ -156,7 +160,7 @@ def resolution_months(run: RunData) -> Figure:
     y = np.arange(len(keep))[::-1]
     right.barh(y, o_months[keep], color=[style.OUTCOME_COLORS.get(o_names[i], style.GREY) for i in keep], height=0.6)
     for yi, i in zip(y, keep):
-        right.text(o_months[i], yi, f"  {o_months[i]:.0f} ({o_probs[i]:.0%} of loan-paths)", va="center", fontsize=8.5)
+        right.text(o_months[i], yi, f"  {o_months[i]:.0f} ({style.share(o_probs[i])} of loan-paths)", va="center", fontsize=8.5)
     right.set_yticks(y, [style.OUTCOME_LABELS.get(o_names[i], o_names[i]) for i in keep])
     right.grid(axis="y", visible=False)
     right.set_xlim(0, float(np.max(o_months[keep])) * 1.7 if keep else 1.0)

@@ -92,7 +92,6 @@ def key_rate_durations(run: RunData) -> Figure:
     eff = run.value("effective_duration")
     text = f"sum {dur.sum():.3f} years"
     if np.isfinite(eff):
-        text += f"; effective duration {eff:.3f} years"
-    style.note(ax, text)
-    ax.set_title("Key-rate durations")
+        text += f", effective duration {eff:.3f} years"
+    ax.set_title(f"Key-rate durations ({text})")
     return fig

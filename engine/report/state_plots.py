@@ -93,7 +93,7 @@ def cash_flow_fan(run: RunData) -> Figure:
     off = [(int(m), float(v)) for m, v in zip(mean_months, mean / scale) if v > top]
     if off:  # months whose cash flow is off the scale, named
         listed = ", ".join(f"month {m}: {v:,.1f}" for m, v in off[:3]) + (" ..." if len(off) > 3 else "")
-        style.note(ax, f"off the scale (mean): {listed}", loc="upper left")
+        style.note(ax, f"off the scale (mean): {listed}", loc="upper center")
     ax.set_title(f"Total cash flow across paths ({int(run.value('paths', 0)):,} paths)")
     ax.legend(loc="upper right")
     return fig
@@ -132,7 +132,7 @@ def outcomes(run: RunData) -> Figure:
     loan-paths, with the mean months to resolution), else the state model's
     balance-weighted outcome probabilities (``p_*`` of the summary); the
     share ever modified overlaps the others and is shown apart."""
-    fig, ax = style.new_figure(height=3.6, fit=True)
+    fig, ax = style.new_figure(height=3.6, margins=(1.75, 0.6, 0.2, 0.35))
     if run.has("outcomes"):
         names = [str(n) for n in run.column("outcomes", "outcome")]
         probs = run.column("outcomes", "probability").astype(np.float64)

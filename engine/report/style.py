@@ -59,7 +59,7 @@ OUTCOME_LABELS = {
 }
 
 WIDTH, HEIGHT = 8.0, 4.2  # inches
-DPI = 110  # 880 x 462 pixels for the default size
+DPI = 100  # 800 x 420 pixels for the default size
 
 _RC = {
     "font.size": 10,
@@ -180,7 +180,7 @@ def last_active_month(months: np.ndarray, *series: np.ndarray, share: float = 1e
 
 def note(ax, text: str, loc: str = "upper right") -> None:
     """A small grey note inside the axes (a sample size, a count clipped)."""
-    x, ha = (0.99, "right") if "right" in loc else (0.01, "left")
+    x, ha = (0.99, "right") if "right" in loc else ((0.5, "center") if "center" in loc else (0.01, "left"))
     y, va = (0.98, "top") if "upper" in loc else (0.02, "bottom")
     ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8.5, color="#555555")
 
@@ -195,3 +195,10 @@ def robust_top(values: np.ndarray, quantile: float = 99.0, headroom: float = 1.1
         return 1.0
     top, high = float(np.max(v)), float(np.percentile(v, quantile)) * headroom
     return top * 1.05 if top <= 1.5 * high or high <= 0 else high
+
+
+def share(p: float) -> str:
+    """A probability as a percent, with two decimals below 1% (0.02%, not 0%)."""
+    if not np.isfinite(p):
+        return "n/a"
+    return f"{p:.0%}" if p >= 0.01 or p == 0 else f"{p:.2%}"
