@@ -296,3 +296,32 @@ def test_a_plain_run_does_not_import_matplotlib(tmp_path, tiny_config):
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_state_model_on_rate_paths_has_its_report(tmp_path):
+    """(valuation, state): the rate fan and the balance by state; the page
+    names the figures it has no data for."""
+    loans = [
+        {"loan_id": "A", "balance": 180_000.0, "note_rate": 0.075, "remaining_term": 300, "age": 60,
+         "status": "current", "property_value": 300_000.0, "state": "TX"},
+        {"loan_id": "B", "balance": 120_000.0, "note_rate": 0.055, "remaining_term": 240, "age": 120,
+         "status": "dq60", "payments_behind": 2, "property_value": 150_000.0, "state": "NY"},
+    ]
+    config = {
+        "name": "state-rates", "model": "state", "loans": loans,
+        "assumptions": {"prepay": {"model": "turnover_refi", "base_cpr": 0.05, "refi_max_cpr": 0.35}},
+        "simulation": {"paths": 16, "seed": 11, "chunk_paths": 8, "horizon": 240},
+        "economy": {"hpi": {"drift": 0.03, "volatility": 0.05}, "curve": {"flat": 0.04},
+                    "rates": {"model": "hull_white", "mean_reversion": 0.03, "volatility": 0.009}},
+        "valuation": {"price": 85.0, "delay_days": 0},
+    }
+    result = engine.run(config)
+    assert (result.run_info()["analysis"], result.config.model) == ("valuation", "state")
+    out = tmp_path / "out"
+    result.write(out, report=True)
+    page = page_of(out)
+    assert list(page.figures) == ["mortgage_rate_fan", "state_balances"]
+    for name, png in page.figures.items():
+        assert png_problems(png) == [], name
+    assert summary_mismatches(page, pq.read_table(out / "summary.parquet")) == []
+    assert 'id="missing-figures"' in page.text and "--scenario" in page.text

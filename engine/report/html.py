@@ -30,8 +30,12 @@ BID_COLUMNS = (
     "p_deed_in_lieu", "p_foreclosure", "p_unresolved", "months_to_resolution_mean",
 )
 
-# what each summary column means, where columns.py says it
-_MEANINGS: dict[str, str] = {**cols.PRICING_SUMMARY, **cols.VALUATION_SUMMARY}
+# what each summary column means (engine.output.columns), by analysis kind
+_MEANINGS: dict[str, dict[str, str]] = {
+    "projection": cols.PROJECTION_SUMMARY,
+    "pricing": {**cols.PROJECTION_SUMMARY, **cols.PRICING_SUMMARY},
+    "valuation": {**cols.PROJECTION_SUMMARY, **cols.VALUATION_SUMMARY},
+}
 
 _BP = {"oas", "zspread", "option_cost", "oas_std_error"}
 _DECIMAL_RATES = {
@@ -63,8 +67,9 @@ def data_value(value: Any) -> str:
     return str(value)
 
 
-def display(name: str, value: Any) -> str:
-    """A rounded text for a cell of column ``name``, with its unit."""
+def display(name: str, value: Any, digits: int = 4) -> str:
+    """A rounded text for a cell of column ``name``, with its unit
+    (``digits`` decimals of percents)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -79,9 +84,9 @@ def display(name: str, value: Any) -> str:
     if name in _BP:
         return f"{v * 1e4:,.2f} bp"
     if "_pct" in name or name.endswith("pct") or name in ("price", "model_price", "price_std_error"):
-        return f"{v:,.4f}%"
+        return f"{v:,.{digits}f}%"
     if name.startswith(("irr", "p_")) or name in _DECIMAL_RATES or name == "probability" or name.endswith("_at_ask"):
-        return f"{v:.4%}"
+        return f"{v:.{digits}%}"
     if name in _MONEY or name.startswith("bid_"):
         return f"{v:,.2f}"
     if name in _MONTHS or name.startswith("month"):
@@ -97,18 +102,20 @@ def display(name: str, value: Any) -> str:
     return f"{v:,.6g}"
 
 
-def _cell(name: str, value: Any, tag: str = "td") -> str:
+def _cell(name: str, value: Any, digits: int = 4) -> str:
     num = isinstance(value, (int, float)) and not isinstance(value, bool)
     cls = ' class="num"' if num else ""
-    return f'<{tag}{cls} data-value="{html.escape(data_value(value))}">{html.escape(display(name, value))}</{tag}>'
+    text = html.escape(display(name, value, digits))
+    return f'<td{cls} data-value="{html.escape(data_value(value))}">{text}</td>'
 
 
-def summary_table(summary: pa.Table) -> str:
+def summary_table(summary: pa.Table, analysis: str = "projection") -> str:
     """Every column of ``summary.parquet``: name, value, meaning."""
+    meanings = _MEANINGS.get(analysis, cols.PROJECTION_SUMMARY)
     row = summary.to_pylist()[0]
     lines = ['<table id="summary" class="kv"><thead><tr><th>column</th><th>value</th><th>meaning</th></tr></thead><tbody>']
     for name in summary.column_names:
-        meaning = html.escape(_MEANINGS.get(name, ""))
+        meaning = html.escape(meanings.get(name, ""))
         lines.append(f'<tr data-column="{html.escape(name)}"><th>{html.escape(name)}</th>'
                      f"{_cell(name, row[name])}<td class=\"meaning\">{meaning}</td></tr>")
     lines.append("</tbody></table>")
@@ -122,7 +129,7 @@ def wide_table(table: pa.Table, table_id: str, columns: Iterable[str] | None = N
     names = [c for c in (columns or table.column_names) if c in table.column_names]
     rows = table.select(names).slice(0, max_rows if max_rows is not None else table.num_rows).to_pylist()
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
-    body = "\n".join("<tr>" + "".join(_cell(n, r[n]) for n in names) + "</tr>" for r in rows)
+    body = "\n".join("<tr>" + "".join(_cell(n, r[n], digits=2) for n in names) + "</tr>" for r in rows)
     return f'<table id="{table_id}" class="wide"><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>'
 
 
@@ -206,7 +213,7 @@ def page(run: RunData, figures: list[tuple[Any, bytes]], missing: list[Any]) -> 
         )
         parts.append(f'<p class="note">Not in this run:</p><ul class="note" id="missing-figures">{items}</ul>')
     parts += ["<h2>Summary</h2>", '<p class="note">Every column of <code>summary.parquet</code>.</p>',
-              summary_table(run.tables["summary"])]
+              summary_table(run.tables["summary"], run.analysis)]
     for name, title in (("outcomes", "Outcomes"), ("scenarios", "Scenarios"), ("key_rate_durations", "Key-rate durations")):
         if run.has(name):
             parts += [f"<h2>{title}</h2>", f'<p class="note"><code>{name}.parquet</code></p>',
