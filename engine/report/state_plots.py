@@ -67,7 +67,7 @@ def cash_flow_fan(run: RunData) -> Figure:
     mean_months = run.column("cashflows", "month")
     mean = run.column("cashflows", "total_cash_flow").astype(np.float64)
 
-    fig, ax = style.new_figure()
+    fig, ax = style.new_figure(margins=(0.8, 0.6, 0.2, 0.6))
     scale = style.money_axis(ax, np.concatenate([values, mean]), "total cash flow per month")
     lows = sorted(lv for lv in by_level if lv < 0.5 and any(abs(hi - (1 - lv)) < 1e-12 for hi in by_level))
     drawn = set()
@@ -85,16 +85,20 @@ def cash_flow_fan(run: RunData) -> Figure:
         median = abs(lv - 0.5) < 1e-12
         ax.plot(m, v / scale, color=style.BLUE if median else style.GREY, linewidth=1.3 if median else 0.9,
                 label="median" if median else f"{lv:.0%} quantile")
-    ax.plot(mean_months, mean / scale, color=style.VERMILLION, linewidth=1.0, linestyle="--", label="mean")
+    ax.plot(mean_months, mean / scale, color=style.VERMILLION, linewidth=0.9, linestyle="--", label="mean")
     last = style.last_active_month(mean_months, mean)
     style.month_axis(ax, last)
     top = style.robust_top(values / scale)
     ax.set_ylim(min(0.0, float(np.nanmin(values)) / scale), top)
     off = [(int(m), float(v)) for m, v in zip(mean_months, mean / scale) if v > top]
-    if off:  # months whose cash flow is off the scale, named
-        listed = ", ".join(f"month {m}: {v:,.1f}" for m, v in off[:3]) + (" ..." if len(off) > 3 else "")
-        style.note(ax, f"off the scale (mean): {listed}", loc="upper center")
-    ax.set_title(f"Total cash flow across paths ({int(run.value('paths', 0)):,} paths)")
+    title = f"Total cash flow across paths ({int(run.value('paths', 0)):,} paths)"
+    if off:  # months of lump sums (payoffs, sales of properties owned) above the scale, said in the title
+        if len(off) <= 3:
+            listed = ", ".join(f"month {m}: {v:,.1f}" for m, v in off)
+        else:
+            listed = f"{len(off)} months, up to {max(v for _, v in off):,.1f}"
+        title += f"\nmean above the scale (lump sums): {listed}"
+    ax.set_title(title)
     ax.legend(loc="upper right")
     return fig
 
