@@ -276,6 +276,15 @@ def test_plot_methods_return_figures_and_name_what_is_missing(tiny_config, tmp_p
     page = ReportPage(path.read_text(encoding="utf-8"))
     assert list(page.figures) == _STANDARD
     assert summary_mismatches(page, result.summary) == []
+    # a run folder gets its report through the writer (listed in run.json), not beside it
+    result.write(tmp_path / "out")
+    with pytest.raises(ValueError, match="holds a run"):
+        engine.report(result, tmp_path / "out")
+    assert engine.report(tmp_path / "out") == tmp_path / "out" / "report.html"
+    assert "report.html" in json.loads((tmp_path / "out" / "run.json").read_text())["files"]
+    import engine.report as module  # the package, still, though engine.report is callable
+
+    assert module.figures is engine.report.figures
 
 
 def test_every_figure_has_a_plot_method_and_belongs_to_a_run_kind():

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..output.writer import PLOTS_DIR, REPORT_HTML, add_files
+from ..output.writer import PLOTS_DIR, REPORT_HTML, RUN_JSON, add_files
 from .data import RunData
 
 
@@ -141,6 +141,11 @@ def report(source: Any, path: str | os.PathLike | None = None) -> Path:
     target = Path(path)
     if target.is_dir():
         target = target / REPORT_HTML
+    if (target.parent / RUN_JSON).exists():
+        raise ValueError(
+            f"{target.parent} holds a run: write its report with result.write(out_dir, report=True) or "
+            "engine.report(out_dir), which list it in run.json"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     data = render(_run_data(source)).html.encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
