@@ -142,7 +142,7 @@ def outcomes(run: RunData) -> Figure:
         probs = run.column("outcomes", "probability").astype(np.float64)
         months = run.column("outcomes", "months_mean").astype(np.float64)
         labels = [f"{style.OUTCOME_LABELS.get(n, n)}" for n in names]
-        extra = [f"{m:.0f} months on average" if np.isfinite(m) else "" for m in months]
+        extra = [f"mean {m:.0f} months" if np.isfinite(m) else "" for m in months]
         title = "Outcome mix (share of loan-paths)"
         modified = None
     else:
@@ -156,7 +156,7 @@ def outcomes(run: RunData) -> Figure:
     y = np.arange(len(names))[::-1]
     ax.barh(y, probs, color=[style.OUTCOME_COLORS.get(n, style.GREY) for n in names], height=0.65)
     for yi, p, e in zip(y, probs, extra):
-        text = f"{p:.1%}" + (f"  ({e})" if e else "")
+        text = (f"{p:.1%}" if p >= 0.001 or p == 0 or not np.isfinite(p) else f"{100 * p:.2g}%") + (f"  ({e})" if e else "")
         ax.text(p + 0.01, yi, text, va="center", fontsize=9)
     if modified is not None and np.isfinite(modified):
         ax.barh([-1], [modified], color="white", edgecolor=style.BLUE, hatch="///", height=0.65)
@@ -165,7 +165,7 @@ def outcomes(run: RunData) -> Figure:
         labels = labels + ["modified at some point"]
     ax.set_yticks(y, labels)
     ax.grid(axis="y", visible=False)
-    ax.set_xlim(0, min(1.0, max(0.25, float(np.nanmax(probs)) * 1.35)))
+    ax.set_xlim(0, min(1.0, max(0.25, float(np.nanmax(probs)) * (1.6 if any(extra) else 1.35))))
     style.percent_axis(ax, "probability", axis="x")
     ax.set_title(title)
     return fig
