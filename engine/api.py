@@ -10,7 +10,7 @@ import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numba
 import pyarrow as pa
@@ -21,11 +21,15 @@ from .errors import ConfigError, TapeError
 from .execution import Executor, executor_for
 from .inputs.tape import Loans, loans_from_rows, read_tape
 from .output.writer import SCHEMA_VERSION, file_sha256, write_outputs
+from .report.methods import PlotMethods
 
 
 @dataclass
-class RunResult:
+class RunResult(PlotMethods):
     """The outcome of one run.
+
+    Its figures: ``plot_<name>()`` methods (:mod:`engine.report.methods`),
+    each a matplotlib Figure; ``write(..., report=True)`` adds the report.
 
     Attributes
     ----------
@@ -73,13 +77,22 @@ class RunResult:
             "threads": numba.get_num_threads(),
         }
 
-    def write(self, out_dir: str | Path | None = None) -> list[Path]:
+    def write(
+        self, out_dir: str | Path | None = None, *, report: bool = False, files: Mapping[str, bytes] | None = None
+    ) -> list[Path]:
         """Write every table as ``<name>.parquet`` and ``run.json`` into
         ``out_dir`` (default: the config's ``output.dir``, else ``out/<name>``),
         replacing the run it held as one atomic step
-        (:mod:`engine.output.writer`). Raises :class:`engine.errors.OutputError`
-        naming the folder when it cannot be written."""
+        (:mod:`engine.output.writer`). ``report=True`` adds ``report.html``
+        and ``plots/*.png`` (:mod:`engine.report`) to the same step; ``files``
+        gives such files already drawn (``engine.report.report_files``).
+        Raises :class:`engine.errors.OutputError` naming the folder when it
+        cannot be written."""
         target = out_dir if out_dir is not None else self.config.output_dir()
+        if report and files is None:
+            from .report import report_files
+
+            files = report_files(self)
         meta = {
             "engine.version": __version__,
             "engine.schema_version": SCHEMA_VERSION,
@@ -88,7 +101,7 @@ class RunResult:
             "engine.model": self.config.model,
             **self.metadata,
         }
-        return write_outputs(target, self.tables, self.run_info(), meta)
+        return write_outputs(target, self.tables, self.run_info(), meta, files)
 
 
 def load_loans(config: Config) -> Loans:

@@ -1,4 +1,5 @@
-"""Command line: ``python -m engine run CONFIG [--out DIR] [--set KEY=VALUE ...] [--scenario NAME ...] [--cluster ADDRESS|local:N] [--quiet]``,
+"""Command line: ``python -m engine run CONFIG [--out DIR] [--set KEY=VALUE ...] [--scenario NAME ...]
+[--cluster ADDRESS|local:N] [--report] [--quiet]``, ``python -m engine report OUT_DIR``,
 ``python -m engine sample-tape KIND OUT [--loans N] [--seed S]``, ``python -m engine warm-up``.
 
 ``main(argv) -> int`` is separate from the parser so tests call it directly.
@@ -55,7 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the tasks on a Dask cluster: a scheduler's address (tcp://host:8786) or local:N, "
         "a local cluster of N worker processes (needs the cluster extra)",
     )
+    run.add_argument(
+        "--report", action="store_true", help="also write report.html and plots/*.png (figures of the run)"
+    )
     run.add_argument("--quiet", action="store_true", help="print nothing on success (errors still go to stderr)")
+
+    rep = sub.add_parser("report", help="add report.html and plots/*.png to a run folder written earlier")
+    rep.add_argument("out_dir", type=Path, help="the run's output folder (holds run.json)")
+    rep.add_argument("--quiet", action="store_true", help="print nothing on success (errors still go to stderr)")
 
     sample = sub.add_parser("sample-tape", help="write a reproducible synthetic loan tape")
     sample.add_argument("kind", choices=["agency", "npl"], help="agency 30-year pool or re-/non-performing loans")
@@ -180,10 +188,32 @@ def _run(args) -> int:
             result = api.run(cfg, progress=display.progress, loans=loans)
     for key in ("load", "total"):  # the tape was read before api.run
         result.timings[key] = result.timings.get(key, 0.0) + loaded
+    files, drawn = None, 0.0
+    if args.report:
+        from .report import report_files
+
+        t1 = time.perf_counter()
+        files = report_files(result)
+        drawn = time.perf_counter() - t1
     args.writing = True
-    paths = result.write(args.out)
+    paths = result.write(args.out, files=files)
     if not args.quiet:
         _report(result, paths)
+        if args.report:
+            print(f"report: {paths[-1].parent / 'report.html'} ({len(files) - 1} figures, drawn in {drawn:.2f}s)")
+    return 0
+
+
+def _report_folder(args) -> int:
+    import time
+
+    from .report import report_folder
+
+    t0 = time.perf_counter()
+    paths = report_folder(args.out_dir)
+    if not args.quiet:
+        n = sum(1 for p in paths if p.suffix == ".png")
+        print(f"report: {args.out_dir / 'report.html'} ({n} figures, {time.perf_counter() - t0:.2f}s)")
     return 0
 
 
@@ -296,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "report":
+            args.writing = True
+            return _report_folder(args)
         if args.command == "sample-tape":
             return _sample(args)
         if args.command == "warm-up":

@@ -249,3 +249,51 @@ def test_two_writers_on_one_folder_never_mix_their_files(tmp_path):
     info = json.loads((out / "run.json").read_text())
     assert complete_run(out) == writer_child.run_hash(info["run"], 14)
     assert leftovers(out) == []
+
+
+def run_files(out: Path) -> dict[str, bytes]:
+    """Every file of the run folder ``out``, plots/ included, checked against
+    run.json (the same names, sizes and sha256), by relative path."""
+    info = json.loads((out / "run.json").read_text())
+    on_disk = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    on_disk.pop("run.json")
+    assert set(on_disk) == set(info["files"]), (sorted(on_disk), sorted(info["files"]))
+    for name, data in on_disk.items():
+        assert info["files"][name] == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}, name
+    return on_disk
+
+
+@pytest.mark.parametrize("mode", ["exchange", "rename"])
+def test_a_kill_at_any_step_of_adding_a_report_never_damages_the_run(tmp_path, mode):
+    """add_files (``python -m engine report OUT``) killed at the k-th
+    file-system call: the folder holds the run without the report or with the
+    whole report, its tables byte for byte; the next write cleans up."""
+    count = tmp_path / "count"
+    writer_child.write(str(count), "A", 0)
+    proc = subprocess.run([sys.executable, str(CHILD), "report-steps", str(count), mode],
+                          capture_output=True, text=True, check=True)
+    n = int(proc.stdout)
+    assert n >= 10  # staging folder, 5 tables, report.html, plots/, 2 PNGs, run.json, swap, removal
+    tables = {name: data for name, data in run_files(count).items() if name.endswith(".parquet")}
+    seen = set()
+    procs = {}
+    for k in range(1, n + 1):
+        out = tmp_path / f"k{k}-{mode}"
+        writer_child.write(str(out), "A", 0)
+        procs[k] = child("report-crash", str(out), str(k), mode, stderr=subprocess.PIPE)
+    for k, proc in procs.items():
+        out = tmp_path / f"k{k}-{mode}"
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 137, (k, err.decode())
+        if not out.exists():
+            assert mode == "rename", k
+            writer._clean_leftovers(out)
+            seen.add("restored")
+        files = run_files(out)
+        assert {name: data for name, data in files.items() if name.endswith(".parquet")} == tables, k
+        report = {name: data for name, data in files.items() if not name.endswith(".parquet")}
+        assert report in ({}, writer_child.REPORT_FILES), k
+        seen.add("with report" if report else "without")
+        writer_child.add_report(str(out))
+        assert run_files(out) == {**tables, **writer_child.REPORT_FILES} and leftovers(out) == [], k
+    assert {"with report", "without"} <= seen

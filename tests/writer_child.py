@@ -7,6 +7,8 @@ Numba), so each process starts in a fraction of a second::
     python writer_child.py write OUT TAG N    # print ready, wait for a line on stdin, write run TAG N times
     python writer_child.py crash OUT K MODE   # write run B over A; die at step K
     python writer_child.py steps OUT MODE     # print how many steps a write takes
+    python writer_child.py report-crash OUT K MODE   # add a report to the run in OUT; die at step K
+    python writer_child.py report-steps OUT MODE     # print how many steps adding a report takes
 
 MODE is ``exchange`` (the atomic swap) or ``rename`` (the two-rename
 fallback). A *step* is one call that changes the file system: creating a
@@ -56,6 +58,18 @@ def write(out: str, tag: str, i: int) -> None:
     }
     info = {"config_hash": h, "run": tag, "index": i}
     writer.write_outputs(out, tables, info, {"engine.config_hash": h})
+
+
+# what a report adds to a run folder (engine.output.writer.add_files)
+REPORT_FILES = {
+    "report.html": b"<!DOCTYPE html><html><body>report</body></html>\n",
+    "plots/first.png": b"\x89PNG\r\n\x1a\n" + b"1" * 5000,
+    "plots/second.png": b"\x89PNG\r\n\x1a\n" + b"2" * 7000,
+}
+
+
+def add_report(out: str) -> None:
+    writer.add_files(out, REPORT_FILES)
 
 
 class _Steps:
@@ -108,6 +122,13 @@ def main(argv: list[str]) -> None:
     elif cmd == "steps":
         steps = instrument(None, argv[2])
         write(out, "B", 1)
+        print(steps.n)
+    elif cmd == "report-crash":
+        instrument(int(argv[2]), argv[3])
+        add_report(out)
+    elif cmd == "report-steps":
+        steps = instrument(None, argv[2])
+        add_report(out)
         print(steps.n)
 
 

@@ -75,6 +75,44 @@ STATE_CASHFLOWS: dict[str, str] = {
 }
 
 
+# summary.parquet of the projection (both models; the state model's extras
+# marked), in words for the report's summary table; see the README, "Outputs"
+PROJECTION_SUMMARY: dict[str, str] = {
+    "n_loans": "loans in the tape",
+    "balance": "current balance at the analysis date [currency]",
+    "wac": "balance-weighted gross note rate [annual decimal]",
+    "net_wac": "balance-weighted note rate less servicing [annual decimal]",
+    "wam": "balance-weighted remaining term [months]",
+    "wala": "balance-weighted loan age [months]",
+    "integration": "state model: sampled or expected",
+    "paths": "state model: paths simulated",
+    "horizon": "state model: months projected",
+    "wal": "weighted average life, principal of month k at k/12 years [years]",
+    "cumulative_defaults": "balance defaulted (state model: taken to REO) [currency]",
+    "cumulative_losses": "losses (state model: net, arrears and costs included) [currency]",
+    "cumulative_defaults_pct": "cumulative_defaults in percent of balance",
+    "cumulative_losses_pct": "cumulative_losses in percent of balance",
+    "loss_severity": "state model: net loss / liquidated balance [decimal]",
+    "total_principal": "principal received over the projection [currency]",
+    "total_interest": "net interest received over the projection [currency]",
+    "total_cash_flow": "state model: everything received less paid out [currency]",
+    "p_prepaid": "state model: balance-weighted probability of a prepayment",
+    "p_matured": "state model: probability of paying to maturity",
+    "p_liquidated": "state model: probability of an REO sale (deed-in-lieu or foreclosure)",
+    "p_deed_in_lieu": "state model: probability of a deed-in-lieu",
+    "p_foreclosure_sale": "state model: probability of a foreclosure sale",
+    "p_modified": "state model: probability of a modification at some point (overlaps the others)",
+    "p_unresolved": "state model: probability of being live at the horizon",
+    "price": "price at the valuation yield, or the given price [percent of face]",
+    "yield_bey": "bond-equivalent yield at price [annual decimal]",
+    "mortgage_yield": "mortgage yield (monthly compounding) at price [annual decimal]",
+    "average_life": "WAL counting principal when paid, (30k + delay_days)/360 [years]",
+    "macaulay_duration": "[years]",
+    "modified_duration": "[years]",
+    "convexity": "[years^2]",
+    "pv_std": "state model: standard deviation of the path PVs [currency]",
+}
+
 # pricing runs (engine.runs.pricing): IRRs, yields and hurdles are annual
 # effective decimals, (1 + monthly)^12 - 1; prices and bids are currency
 # unless the name ends in _pct_* (percent of the tape's UPB, property value or
@@ -201,6 +239,13 @@ VALUATION_PATHS: dict[str, str] = {
     "mean_mortgage_rate": "the path's mortgage rate averaged over months 1..H [annual decimal]",
     "wal": "weighted average life on the path [years]",
     "total_cash_flow": "sum of the path's cash flows [currency]",
+}
+
+# valuation, mortgage_rate_quantiles.parquet: the fan of the paths' mortgage rates
+MORTGAGE_RATE_QUANTILES: dict[str, str] = {
+    "month": "projection month",
+    "quantile": "quantile level (output.quantiles) [decimal]",
+    "mortgage_rate": "that quantile of the month's mortgage rate across paths [annual decimal]",
 }
 
 # valuation, key_rate_durations.parquet (valuation.key_rate_durations: true)

@@ -26,10 +26,17 @@ earlier run (a standard run replaces a state run's ``paths.parquet``). A
 failure while staging (a full disk) is an :class:`~engine.errors.OutputError`
 naming the folder, and leaves the previous run untouched.
 
-``<out>`` must be new, empty, or hold only a run's files (``run.json`` and
-Parquet files carrying ``engine.config_hash`` metadata): anything else there
-is refused rather than replaced. A symbolic link ``<out>`` is followed and
-its target replaced.
+A run may also carry files that are not tables (:data:`REPORT_HTML`
+``report.html`` and PNG copies of its figures under :data:`PLOTS_DIR`
+``plots/``): they are staged, listed in ``run.json`` and swapped with the
+tables. :func:`add_files` adds such files to a run already written: it stages
+a copy of the run (its tables byte for byte) with the new files and a new
+``run.json``, and swaps it in the same way.
+
+``<out>`` must be new, empty, or hold only a run's files (``run.json``,
+Parquet files carrying ``engine.config_hash`` metadata, ``report.html`` and a
+``plots/`` folder of PNG files): anything else there is refused rather than
+replaced. A symbolic link ``<out>`` is followed and its target replaced.
 """
 
 from __future__ import annotations
@@ -55,6 +62,8 @@ SCHEMA_VERSION = "1"
 RUN_JSON = "run.json"
 STAGING = ".staging-"  # sibling .<name>.staging-<id>; inside <out> for runs written by older versions
 PREVIOUS = ".previous-"  # sibling .<name>.previous-<id> (swap by two renames)
+REPORT_HTML = "report.html"  # a run's report (engine.report), optional
+PLOTS_DIR = "plots"  # PNG copies of the report's figures: plots/<figure>.png
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -71,11 +80,17 @@ def write_outputs(
     tables: Mapping[str, pa.Table],
     run_info: Mapping[str, Any],
     metadata: Mapping[str, str],
+    files: Mapping[str, bytes] | None = None,
 ) -> list[Path]:
-    """Write ``<name>.parquet`` for each table and ``run.json`` into ``out_dir``,
-    replacing whatever run it held, as one atomic step (module docstring).
+    """Write ``<name>.parquet`` for each table, the extra ``files`` and
+    ``run.json`` into ``out_dir``, replacing whatever run it held, as one
+    atomic step (module docstring).
 
-    Returns the final paths, ``run.json`` last.
+    ``files`` maps a relative path to its bytes: ``report.html`` or
+    ``plots/<name>.png`` (:func:`check_extra_name`); they are listed in
+    ``run.json`` like the tables.
+
+    Returns the final paths: the tables, the extra files, ``run.json`` last.
 
     Raises
     ------
@@ -84,6 +99,9 @@ def write_outputs(
         the folder, and its previous run is unchanged.
     """
     shown = Path(out_dir)
+    extra = dict(files or {})
+    for name in extra:
+        check_extra_name(name)
     try:
         target = Path(os.path.realpath(shown))
         if target.parent == target:
@@ -94,13 +112,119 @@ def write_outputs(
         with _locked(target.parent):
             _clean_leftovers(target)
             _check_replaceable(target, shown)
-            _write_and_swap(target, tables, run_info, metadata)
+
+            def fill(stage: Path) -> dict[str, dict[str, Any]]:
+                entries = {}
+                for name, table in tables.items():
+                    path = stage / f"{name}.parquet"
+                    pq.write_table(_with_metadata(table, {**metadata, "engine.table": name}), path)
+                    _fsync(path)
+                    entries[path.name] = _entry(path)
+                entries.update(_write_extra(stage, extra))
+                return entries
+
+            _stage_and_swap(target, fill, run_info)
     except OSError as e:
         raise OutputError(
             f"{shown}: cannot write outputs here ({e.strerror or e}); the previous run, if any, is unchanged"
         ) from None
-    names = [f"{name}.parquet" for name in tables] + [RUN_JSON]
+    names = [f"{name}.parquet" for name in tables] + list(extra) + [RUN_JSON]
     return [shown / name for name in names]
+
+
+def check_extra_name(name: str) -> None:
+    """A file a run may carry besides its tables: ``report.html`` or
+    ``plots/<name>.png`` (one level, a plain file name); anything else is a
+    ``ValueError`` (a bug of the caller, not a user mistake)."""
+    parts = name.split("/")
+    ok = name == REPORT_HTML or (
+        len(parts) == 2 and parts[0] == PLOTS_DIR and parts[1].endswith(".png") and len(parts[1]) > 4
+        and not parts[1].startswith(".") and "\\" not in parts[1]
+    )
+    if not ok:
+        raise ValueError(f"{name!r}: a run's extra files are {REPORT_HTML} and {PLOTS_DIR}/<name>.png")
+
+
+def read_run_info(out_dir: str | Path) -> tuple[dict[str, Any], bytes]:
+    """The ``run.json`` of the run folder ``out_dir`` (parsed, and its bytes).
+
+    Raises
+    ------
+    OutputError : ``out_dir`` is missing, not a folder, holds no readable
+        ``run.json``, or holds files that are not a run's.
+    """
+    shown = Path(out_dir)
+    target = Path(os.path.realpath(shown))
+    if not target.is_dir():
+        what = "a file" if target.exists() else "no such folder"
+        raise OutputError(f"{shown}: not a run folder ({what})")
+    try:
+        data = (target / RUN_JSON).read_bytes()
+        info = json.loads(data)
+    except FileNotFoundError:
+        raise OutputError(f"{shown}: not a run folder (no {RUN_JSON}; run a config with --out {shown} first)") from None
+    except (OSError, ValueError) as e:
+        raise OutputError(f"{shown}: not a run folder ({RUN_JSON} is unreadable: {e})") from None
+    if not isinstance(info, dict) or not isinstance(info.get("files"), dict):
+        raise OutputError(f"{shown}: not a run folder ({RUN_JSON} lists no files)")
+    _check_replaceable(target, shown)
+    return info, data
+
+
+def add_files(out_dir: str | Path, files: Mapping[str, bytes], expected_run_json: bytes | None = None) -> list[Path]:
+    """Add ``files`` (``report.html``, ``plots/<name>.png``) to the run that
+    ``out_dir`` holds, as one atomic step: the run's tables are copied byte
+    for byte into a staging folder with the new files and a ``run.json``
+    whose ``files`` lists them all, and the folder is swapped in. Extra files
+    of the run that ``files`` does not name again (an earlier report's) are
+    left out, so the folder holds one report.
+
+    ``expected_run_json``: the ``run.json`` bytes the files were made from
+    (:func:`read_run_info`); if the folder holds another run by the time the
+    lock is taken, nothing is written.
+
+    Raises
+    ------
+    OutputError : not a run folder; a table no longer matches the sha256 in
+        ``run.json``; the run changed meanwhile; or the folder cannot be
+        written. The folder's run is then unchanged.
+    """
+    shown = Path(out_dir)
+    extra = dict(files)
+    for name in extra:
+        check_extra_name(name)
+    try:
+        target = Path(os.path.realpath(shown))
+        if not target.parent.is_dir():
+            raise OutputError(f"{shown}: not a run folder (no such folder)")
+        with _locked(target.parent):
+            _clean_leftovers(target)
+            info, data = read_run_info(shown)
+            if expected_run_json is not None and data != expected_run_json:
+                raise OutputError(f"{shown}: holds another run than when the report began; nothing written, try again")
+            tables = sorted(name for name in info["files"] if name.endswith(".parquet") and "/" not in name)
+            for name in tables:
+                path = target / name
+                entry = info["files"][name]
+                if not path.is_file() or file_sha256(path) != (entry.get("sha256") if isinstance(entry, dict) else None):
+                    raise OutputError(f"{shown}: {name} does not match the sha256 in {RUN_JSON} (changed or missing); "
+                                      "run the config again")
+            run_info = {k: v for k, v in info.items() if k != "files"}
+
+            def fill(stage: Path) -> dict[str, dict[str, Any]]:
+                entries = {}
+                for name in tables:
+                    _copy_file(target / name, stage / name)
+                    entries[name] = _entry(stage / name)
+                entries.update(_write_extra(stage, extra))
+                return entries
+
+            _stage_and_swap(target, fill, run_info)
+    except OSError as e:
+        raise OutputError(
+            f"{shown}: cannot write outputs here ({e.strerror or e}); the previous run, if any, is unchanged"
+        ) from None
+    return [shown / name for name in [*tables, *extra, RUN_JSON]]
 
 
 @contextlib.contextmanager
@@ -136,10 +260,15 @@ def _clean_leftovers(target: Path) -> None:
 
 
 def _is_run_file(path: Path) -> bool:
-    """A file a run writes: run.json, a Parquet table with engine metadata, or
-    a staging folder left inside the output folder by an older version."""
+    """A file a run writes: run.json, a Parquet table with engine metadata,
+    report.html, a plots/ folder of PNG files, or a staging folder left
+    inside the output folder by an older version."""
     if path.name == RUN_JSON or (path.name.startswith(STAGING) and path.is_dir()):
         return True
+    if path.name == REPORT_HTML and path.is_file() and not path.is_symlink():
+        return True
+    if path.name == PLOTS_DIR and path.is_dir() and not path.is_symlink():
+        return all(p.suffix == ".png" and p.is_file() and not p.is_symlink() for p in path.iterdir())
     if path.suffix != ".parquet" or not path.is_file():
         return False
     try:
@@ -161,19 +290,34 @@ def _check_replaceable(target: Path, shown: Path) -> None:
         )
 
 
-def _write_and_swap(
-    target: Path, tables: Mapping[str, pa.Table], run_info: Mapping[str, Any], metadata: Mapping[str, str]
-) -> None:
+def _entry(path: Path) -> dict[str, Any]:
+    """``run.json``'s record of a staged file: its size and sha256."""
+    return {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
+
+
+def _write_extra(stage: Path, files: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
+    """Write the extra files into ``stage`` (``plots/`` made when needed)."""
+    entries = {}
+    for name, data in files.items():
+        path = stage / name
+        if not path.parent.is_dir():
+            os.mkdir(path.parent, 0o777)
+        _write_bytes(path, data)
+        entries[name] = _entry(path)
+    if any("/" in name for name in files):
+        _fsync(stage / PLOTS_DIR)
+    return entries
+
+
+def _stage_and_swap(target: Path, fill, run_info: Mapping[str, Any]) -> None:
+    """Stage a run in a fresh hidden sibling (``fill(stage)`` writes its files
+    and returns their ``run.json`` entries; ``run.json`` is written last) and
+    swap it with ``target`` (steps 3-5 of the module docstring)."""
     stage = target.parent / f".{target.name}{STAGING}{secrets.token_hex(6)}"
     os.mkdir(stage, 0o777)  # the umask applies, as for any new folder
     aside: Path | None = None
     try:
-        files: dict[str, dict[str, Any]] = {}
-        for name, table in tables.items():
-            path = stage / f"{name}.parquet"
-            pq.write_table(_with_metadata(table, {**metadata, "engine.table": name}), path)
-            _fsync(path)
-            files[path.name] = {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
+        files = fill(stage)
         info = {**run_info, "files": files}
         _write_bytes(stage / RUN_JSON, (json.dumps(info, indent=2, sort_keys=True, default=str) + "\n").encode())
         _fsync(stage)
@@ -233,6 +377,23 @@ def _write_bytes(path: Path, data: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _copy_file(src: Path, dst: Path) -> None:
+    """Copy ``src`` to a new file ``dst`` byte for byte, flushed to disk."""
+    fd_in = os.open(src, os.O_RDONLY)
+    try:
+        fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            while block := os.read(fd_in, 1 << 20):
+                view = memoryview(block)
+                while view:
+                    view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    finally:
+        os.close(fd_in)
 
 
 def _fsync(path: Path) -> None:

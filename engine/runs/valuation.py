@@ -48,7 +48,7 @@ from ..inputs.tape import Loans
 from ..models.paths import PathFlows
 from ..models.standard_paths import path_inputs, project_on_paths
 from ..models.state import P_CASH, P_NET_LOSS, P_PRINCIPAL, P_REO_IN, RatePathInputs, kernel_inputs, simulate_state
-from ..output.columns import KEY_RATE_DURATIONS, SCENARIOS, VALUATION_PATHS
+from ..output.columns import KEY_RATE_DURATIONS, MORTGAGE_RATE_QUANTILES, SCENARIOS, VALUATION_PATHS
 from ..output.tables import state_cashflow_columns
 from . import Analysis, AnalysisKind, register
 
@@ -336,8 +336,9 @@ def value(
 
 
 def valuation_tables(config: cfg.Config, loans: Loans, result: Valuation) -> dict[str, pa.Table]:
-    """``summary``, ``cashflows`` (path means), ``paths``, and on request
-    ``key_rate_durations`` and ``scenarios`` (README, "Outputs")."""
+    """``summary``, ``cashflows`` (path means), ``paths``, on request
+    ``key_rate_durations`` and ``scenarios``, and ``mortgage_rate_quantiles``
+    (README, "Outputs")."""
     flows, market, m = result.base.flows, result.base.market, result.measures
     face = float(loans.balance.sum())
     n_paths = max(market.discount.shape[0], flows.cash.shape[0])
@@ -394,7 +395,22 @@ def valuation_tables(config: cfg.Config, loans: Loans, result: Valuation) -> dic
         tables["key_rate_durations"] = pa.table({name: krd[name] for name in KEY_RATE_DURATIONS})
     if result.scenarios:
         tables["scenarios"] = pa.table({name: [row[name] for row in result.scenarios] for name in SCENARIOS})
+    tables["mortgage_rate_quantiles"] = mortgage_rate_quantiles(market.mortgage_rate[:, 1 : H + 1], config.output.quantiles)
     return tables
+
+
+def mortgage_rate_quantiles(rates: np.ndarray, quantiles) -> pa.Table:
+    """The across-path quantiles of the mortgage rate, month by month
+    (``rates``: paths x months, month 1 first), long form like
+    ``cashflow_quantiles``: the fan of the rate paths the pool was valued on."""
+    months = np.arange(1, rates.shape[1] + 1, dtype=np.int64)
+    qs = np.asarray(quantiles, dtype=np.float64)
+    cols = {
+        "month": np.tile(months, len(qs)),
+        "quantile": np.repeat(qs, len(months)),
+        "mortgage_rate": np.quantile(rates, qs, axis=0).reshape(-1),
+    }
+    return pa.table({name: cols[name] for name in MORTGAGE_RATE_QUANTILES})
 
 
 def run(
