@@ -52,6 +52,8 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import NamedTuple
+
 import numpy as np
 import yaml
 
@@ -897,9 +899,23 @@ def run_numpy(inputs: StateInputs, path0: int = 0) -> tuple[np.ndarray, np.ndarr
     return simulate_numpy(np.uint64(inputs.seed), path0, 0, *inputs.args, inputs.hpi)
 
 
-def run_kernel(inputs: StateInputs, chunk_paths: int = 64, n_blocks: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The Numba kernel on the same inputs, chunked by paths as ``run_state_model``:
-    (out int64 (p, H + 1, N_S) ticks summed over loan blocks, out_loans)."""
+class KernelRun(NamedTuple):
+    """The kernel's outputs in the twin's units.
+
+    out : int64 (p, H + 1, N_S) ticks summed over loan blocks.
+    loans : float64 (l, N_O) per-loan outcome sums over paths.
+    loans_tolerance : float64 (l, N_O) how far ``loans`` may be from a float
+        sum: the kernel adds each path's outcomes as fixed-point ticks, half a
+        tick per path at most (``engine.kernels.state.loan_tick_scale``).
+    """
+
+    out: np.ndarray
+    loans: np.ndarray
+    loans_tolerance: np.ndarray
+
+
+def run_kernel(inputs: StateInputs, chunk_paths: int = 64, n_blocks: int | None = None) -> KernelRun:
+    """The Numba kernel on the same inputs, chunked by paths as ``run_state_model``."""
     import numba
 
     from engine.jit import block_bounds
@@ -924,7 +940,7 @@ def run_kernel(inputs: StateInputs, chunk_paths: int = 64, n_blocks: int | None 
     scale = np.full((n, ks.N_O), ks.PROB_TICKS)
     for c in ks.O_CURRENCY:
         scale[:, c] = ks.loan_tick_scales(kernel_groups(inputs)[0])
-    return out_all, (loan_ticks / scale)[:, :N_O]
+    return KernelRun(out_all, loan_ticks / scale, 0.5 * P / scale)
 
 
 def to_currency(out: np.ndarray) -> np.ndarray:
