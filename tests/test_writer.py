@@ -176,6 +176,29 @@ def steps_of_a_write(tmp_path: Path, mode: str) -> int:
     return int(proc.stdout)
 
 
+def killed_children(tmp_path, action: str, steps, mode: str, seen: set):
+    """For each k in ``steps``, a folder holding run A and a child that writes
+    into it (``action``) and exits at its k-th file-system call; the children
+    run side by side. Yields ``(k, folder)`` once each child has died, with
+    a folder the fallback's two renames left missing restored first
+    (``seen`` gets "restored")."""
+    procs = {}
+    for k in steps:
+        out = tmp_path / f"k{k}-{mode}"
+        writer_child.write(str(out), "A", 0)
+        procs[k] = child(action, str(out), str(k), mode, stderr=subprocess.PIPE)
+    for k, proc in procs.items():
+        out = tmp_path / f"k{k}-{mode}"
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 137, (k, err.decode())
+        if not out.exists():
+            # only between the two renames of the fallback: the next write restores the previous run
+            assert mode == "rename", k
+            writer._clean_leftovers(out)
+            seen.add("restored")
+        yield k, out
+
+
 @pytest.mark.parametrize("mode", ["exchange", "rename"])
 def test_a_kill_at_any_step_of_a_write_never_damages_the_previous_run(tmp_path, mode):
     """os._exit at the k-th file-system call of a write (k = 1, 2, ...): the
@@ -188,20 +211,7 @@ def test_a_kill_at_any_step_of_a_write_never_damages_the_previous_run(tmp_path, 
     # the two-rename fallback shares its first steps with the swap: start at the staging write
     first = 1 if mode == "exchange" else n - 4
     seen = set()
-    procs = {}
-    for k in range(first, n + 1):  # independent folders: run the children side by side
-        out = tmp_path / f"k{k}-{mode}"
-        writer_child.write(str(out), "A", 0)
-        procs[k] = child("crash", str(out), str(k), mode, stderr=subprocess.PIPE)
-    for k, proc in procs.items():
-        out = tmp_path / f"k{k}-{mode}"
-        _, err = proc.communicate(timeout=120)
-        assert proc.returncode == 137, (k, err.decode())
-        if not out.exists():
-            # only between the two renames of the fallback: the next write restores the previous run
-            assert mode == "rename", k
-            writer._clean_leftovers(out)
-            seen.add("restored")
+    for k, out in killed_children(tmp_path, "crash", range(first, n + 1), mode, seen):
         h = complete_run(out)
         assert h in (previous, new), k
         seen.add(h)
@@ -276,19 +286,7 @@ def test_a_kill_at_any_step_of_adding_a_report_never_damages_the_run(tmp_path, m
     assert n >= 10  # staging folder, 5 tables, report.html, plots/, 2 PNGs, run.json, swap, removal
     tables = {name: data for name, data in run_files(count).items() if name.endswith(".parquet")}
     seen = set()
-    procs = {}
-    for k in range(1, n + 1):
-        out = tmp_path / f"k{k}-{mode}"
-        writer_child.write(str(out), "A", 0)
-        procs[k] = child("report-crash", str(out), str(k), mode, stderr=subprocess.PIPE)
-    for k, proc in procs.items():
-        out = tmp_path / f"k{k}-{mode}"
-        _, err = proc.communicate(timeout=120)
-        assert proc.returncode == 137, (k, err.decode())
-        if not out.exists():
-            assert mode == "rename", k
-            writer._clean_leftovers(out)
-            seen.add("restored")
+    for k, out in killed_children(tmp_path, "report-crash", range(1, n + 1), mode, seen):
         files = run_files(out)
         assert {name: data for name, data in files.items() if name.endswith(".parquet")} == tables, k
         report = {name: data for name, data in files.items() if not name.endswith(".parquet")}

@@ -102,7 +102,7 @@ def write_outputs(
     extra = dict(files or {})
     for name in extra:
         check_extra_name(name)
-    try:
+    with _os_errors_named(shown):
         target = Path(os.path.realpath(shown))
         if target.parent == target:
             raise OutputError(f"{shown}: cannot write outputs here (the filesystem root)")
@@ -124,12 +124,20 @@ def write_outputs(
                 return entries
 
             _stage_and_swap(target, fill, run_info)
+    names = [f"{name}.parquet" for name in tables] + list(extra) + [RUN_JSON]
+    return [shown / name for name in names]
+
+
+@contextlib.contextmanager
+def _os_errors_named(shown: Path) -> Iterator[None]:
+    """A system error while writing (a full disk, no permission) as an
+    :class:`OutputError` naming the folder."""
+    try:
+        yield
     except OSError as e:
         raise OutputError(
             f"{shown}: cannot write outputs here ({e.strerror or e}); the previous run, if any, is unchanged"
         ) from None
-    names = [f"{name}.parquet" for name in tables] + list(extra) + [RUN_JSON]
-    return [shown / name for name in names]
 
 
 def check_extra_name(name: str) -> None:
@@ -193,7 +201,7 @@ def add_files(out_dir: str | Path, files: Mapping[str, bytes], expected_run_json
     extra = dict(files)
     for name in extra:
         check_extra_name(name)
-    try:
+    with _os_errors_named(shown):
         target = Path(os.path.realpath(shown))
         if not target.parent.is_dir():
             raise OutputError(f"{shown}: not a run folder (no such folder)")
@@ -220,10 +228,6 @@ def add_files(out_dir: str | Path, files: Mapping[str, bytes], expected_run_json
                 return entries
 
             _stage_and_swap(target, fill, run_info)
-    except OSError as e:
-        raise OutputError(
-            f"{shown}: cannot write outputs here ({e.strerror or e}); the previous run, if any, is unchanged"
-        ) from None
     return [shown / name for name in [*tables, *extra, RUN_JSON]]
 
 
