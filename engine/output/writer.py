@@ -372,12 +372,17 @@ def _libc():
     return _LIBC[0]
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to ``fd`` (os.write may write fewer)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def _write_bytes(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        _write_all(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -390,9 +395,7 @@ def _copy_file(src: Path, dst: Path) -> None:
         fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             while block := os.read(fd_in, 1 << 20):
-                view = memoryview(block)
-                while view:
-                    view = view[os.write(fd, view) :]
+                _write_all(fd, block)
             os.fsync(fd)
         finally:
             os.close(fd)
