@@ -41,6 +41,8 @@ RUNS = {
     "pricing": (NPL, ["simulation.paths=24", "output.path_cashflows=true"]),
     "standard": (POOL, []),
     "oas": (OAS, ["simulation.paths=32", "valuation.key_rate_durations=false", "execution.task_paths=8"]),
+    # key-rate durations and a scenario: on a cluster, their projections run side by side
+    "oas_risk": (OAS, ["simulation.paths=4", "valuation.key_rate_durations=true", "scenarios=[rates_up_100]"]),
     "state_rate_paths": (
         NPL,
         [
@@ -244,7 +246,7 @@ def cluster():
     cl.close()
 
 
-@pytest.mark.parametrize("kind", ["state_sampled", "pricing", "oas", "standard"])
+@pytest.mark.parametrize("kind", ["state_sampled", "pricing", "oas", "oas_risk", "standard"])
 def test_a_two_worker_cluster_gives_the_local_bits(cluster, kind):
     config, overrides = RUNS[kind]
     shaped = [*overrides, "execution.task_loans=150", "execution.task_paths=8"]

@@ -27,6 +27,7 @@ Cash-flow models are dispatched through :data:`PROJECTORS`.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
@@ -132,6 +133,13 @@ PROJECTORS: dict[str, Callable[..., StandardProjector | StateProjector]] = {
 # --------------------------------------------------------------------------
 # one valuation
 
+# projections made side by side on a cluster (each one's tasks spread over the workers)
+MAX_PARALLEL_PROJECTIONS = 16
+
+
+def _projection_key(shift: MarketShift | None, scenario: Scenario | None) -> tuple:
+    return (shift or MarketShift(), None if scenario is None else scenario.name)
+
 
 @dataclass
 class Projection:
@@ -191,6 +199,8 @@ class Valuator:
         self.face = float(loans.balance.sum())
         self.project_flows = PROJECTORS[config.model](config, loans, executor)
         self.times = payment_times(self.project_flows.n_months, val.delay_days)
+        self.executor = executor
+        self._ready: dict = {}  # projections made ahead (prefetch), by (shift, scenario name)
 
     def market(self, shift: MarketShift | None = None) -> MarketPaths:
         return simulate_market(
@@ -199,8 +209,45 @@ class Valuator:
         )
 
     def project(self, shift: MarketShift | None = None, scenario: Scenario | None = None) -> Projection:
+        ready = self._ready.pop(_projection_key(shift, scenario), None)
+        if ready is not None:
+            return ready
         market = self.market(shift)
         return Projection(market, self.project_flows(market, scenario))
+
+    def prefetch(self, requests: list[tuple[MarketShift | None, Scenario | None]]) -> None:
+        """Make these projections now, side by side, when the tasks run on a
+        cluster: they are independent (the cash flows of a shifted curve do
+        not depend on the OAS), so a cluster runs all their tasks at once
+        instead of one projection after the other. Each is the projection
+        :meth:`project` would make; locally (one task at a time) nothing is
+        done ahead."""
+        if self.executor.slots <= 1 or len(requests) < 2:
+            return
+        with ThreadPoolExecutor(max_workers=min(len(requests), MAX_PARALLEL_PROJECTIONS)) as pool:
+            futures = {_projection_key(*r): pool.submit(self.project, *r) for r in requests}
+            for key, future in futures.items():
+                self._ready[key] = future.result()
+
+    def shifted(self, base: MarketShift | None, dy: float) -> MarketShift:
+        """``base`` with the whole curve moved by ``dy`` more."""
+        base = base or MarketShift()
+        return MarketShift(base.curve_shift + dy, base.key_rate, base.mortgage_rate_path)
+
+    def scenario_shift(self, scenario: Scenario) -> MarketShift:
+        return MarketShift(curve_shift=scenario.curve_shift, mortgage_rate_path=scenario.mortgage_rate_path)
+
+    def risk_requests(self, key_rates: bool, scenarios: list[Scenario]) -> list[tuple[MarketShift, Scenario | None]]:
+        """Every projection the durations, key rates and scenarios need."""
+        dy = self.valuation.shift
+        out: list[tuple[MarketShift, Scenario | None]] = [(self.shifted(None, dy), None), (self.shifted(None, -dy), None)]
+        if key_rates:
+            for i in range(len(self.curve.tenors)):
+                out += [(MarketShift(key_rate=(i, dy)), None), (MarketShift(key_rate=(i, -dy)), None)]
+        for s in scenarios:
+            base = self.scenario_shift(s)
+            out += [(base, s), (self.shifted(base, dy), s), (self.shifted(base, -dy), s)]
+        return out
 
     def groups(self, proj: Projection):
         """The statistical sample of each path: the rate model's groups, or
@@ -215,11 +262,8 @@ class Valuator:
     def durations(self, oas: float, p0: float, shift: MarketShift | None = None, scenario=None):
         """Effective duration and convexity at ``oas`` around ``shift``."""
         dy = self.valuation.shift
-        base = shift or MarketShift()
-        up = MarketShift(base.curve_shift + dy, base.key_rate, base.mortgage_rate_path)
-        down = MarketShift(base.curve_shift - dy, base.key_rate, base.mortgage_rate_path)
-        p_up = self.price(self.project(up, scenario), oas)
-        p_down = self.price(self.project(down, scenario), oas)
+        p_up = self.price(self.project(self.shifted(shift, dy), scenario), oas)
+        p_down = self.price(self.project(self.shifted(shift, -dy), scenario), oas)
         return effective_duration(p_down, p_up, p0, dy), effective_convexity(p_down, p_up, p0, dy)
 
     def key_rate_durations(self, oas: float, p0: float) -> np.ndarray:
@@ -239,7 +283,7 @@ class Valuator:
         return sol.spread
 
     def scenario_row(self, scenario: Scenario, oas: float) -> dict:
-        shift = MarketShift(curve_shift=scenario.curve_shift, mortgage_rate_path=scenario.mortgage_rate_path)
+        shift = self.scenario_shift(scenario)
         proj = self.project(shift, scenario)
         price = self.price(proj, oas)
         dur, conv = self.durations(oas, price, shift, scenario)
@@ -302,6 +346,7 @@ def value(
     z = v.zspread(m.price)
     step()
     if math.isfinite(m.oas):
+        v.prefetch(v.risk_requests(bool(val.key_rate_durations), scenarios))
         dur, conv = v.durations(m.oas, m.model_price)
         s_dur = spread_duration(base.flows.cash, base.market.discount, v.times[1:], m.oas)
     else:
