@@ -38,3 +38,27 @@ def make_loans(n_loans: int, months: int = 360, seed: int = 20261121) -> Loans:
     ):
         table = table.set_column(table.column_names.index(name), name, pa.array(values))
     return loans_from_table(table, source="bench")
+
+
+def proc_status_mb(key: str) -> float:
+    """A memory line of /proc/self/status in MB (``VmRSS``: resident now,
+    ``VmHWM``: peak); NaN where there is no such file."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def reset_peak_rss() -> bool:
+    """Reset this process's VmHWM to its current RSS (Linux ``clear_refs``);
+    False where that is not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False

@@ -33,7 +33,7 @@ import numpy as np
 import pytest
 
 import engine
-from bench_data import ASSUMPTIONS, make_loans  # bench/ is on sys.path (no __init__.py)
+from bench_data import ASSUMPTIONS, make_loans, proc_status_mb, reset_peak_rss  # bench/ is on sys.path
 from engine.inputs.sample import npl_tape
 from engine.inputs.tape import loans_from_table
 
@@ -65,15 +65,8 @@ def state_config(paths: int) -> dict:
 
 
 def _rss_mb() -> tuple[float, float]:
-    """(current, peak) resident memory of the calling process [MB]: VmRSS and
-    VmHWM of /proc/self/status (Linux; the peak can be reset, see _reset_peak)."""
-    fields = {}
-    with open("/proc/self/status") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                fields[key] = int(value.split()[0]) / 1024
-    return fields["VmRSS"], fields["VmHWM"]
+    """(current, peak) resident memory of the calling process [MB]."""
+    return proc_status_mb("VmRSS"), proc_status_mb("VmHWM")
 
 
 @pytest.fixture(scope="module")
@@ -157,12 +150,8 @@ def _worker_rss():
 
 
 def _reset_peak():
-    """Linux: reset the process's peak RSS counter (VmHWM) where allowed."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
+    """Runs on a worker: its peak back to its current RSS, then (current, peak)."""
+    reset_peak_rss()
     return _rss_mb()
 
 

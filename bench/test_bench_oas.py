@@ -92,27 +92,17 @@ _MEMORY = textwrap.dedent(
     """
     import json, sys, tracemalloc
     sys.path.insert(0, "bench")
+    from bench_data import proc_status_mb as status, reset_peak_rss
     import test_bench_oas as b
     from engine.config import load_config
     from engine.runs.valuation import Valuator
 
-    def status(key):
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1]) / 1024
-        return float("nan")
 
     tape = sys.argv[1]
     cfg = load_config(b.bench_config())
     b.oas_with_durations(Valuator(load_config(b.bench_config(8)), b.bench_loans(tape, 20)))  # warm-up
     v = Valuator(cfg, b.bench_loans(tape))
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")  # reset VmHWM to the current RSS
-        reset = True
-    except OSError:
-        reset = False
+    reset = reset_peak_rss()  # VmHWM back to the current RSS
     before = status("VmRSS")
     tracemalloc.start()
     b.oas_with_durations(v)

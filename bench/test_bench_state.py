@@ -240,26 +240,16 @@ _MEMORY = textwrap.dedent(
     """
     import json, sys, tracemalloc
     sys.path.insert(0, "bench")
+    from bench_data import proc_status_mb as status, reset_peak_rss
     import test_bench_state as b
     from engine.runs.projection import run_state_model
 
-    def status(key):
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1]) / 1024
-        return float("nan")
 
     tape, n, paths = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     run_state_model(b.bench_config(tape, 2, 24), b.bench_loans(tape, 20))
     loans = b.bench_loans(tape, n)
     config = b.bench_config(tape, paths)
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")  # reset VmHWM to the current RSS
-        reset = True
-    except OSError:
-        reset = False
+    reset = reset_peak_rss()  # VmHWM back to the current RSS
     before = status("VmRSS")
     hwm_before = status("VmHWM")
     tracemalloc.start()
