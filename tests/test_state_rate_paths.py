@@ -116,3 +116,23 @@ def test_home_price_scenario_in_the_state_grid():
     assert [r["scenario"] for r in rows] == ["base", "hpi_down_25pct_3y", "rates_up_100"]
     assert rows[1]["cumulative_losses_pct"] > rows[0]["cumulative_losses_pct"]
     assert rows[2]["price"] < rows[0]["price"]
+
+
+def test_the_zspread_prices_the_mean_forward_path_flows_not_one_path():
+    """The state model draws home prices and loan events on the forward rate
+    path too: the Z-spread is that of the mean over those draws. Reference:
+    the plain mean of the forward projection's per-path cash flows, discounted
+    on the curve at the reported Z-spread, gives the price."""
+    from engine.api import load
+    from engine.runs.valuation import Valuator
+
+    cfg, loans = load(state_config(paths=24, curve={"flat": 0.04}))
+    result = engine.run(cfg, loans=loans)
+    s = result.summary.to_pylist()[0]
+    v = Valuator(cfg, loans)
+    forward = simulate_market(v.curve, None, v.spread, v.times, 1, v.seed)
+    cash = v.project_flows(forward).cash
+    assert cash.shape[0] == 24 and np.ptp(cash.sum(axis=1)) > 0  # the paths differ: path 0 is not the mean
+    t = v.times[1:]
+    pv = float(np.sum(cash.mean(axis=0) * np.exp(-(0.04 + s["zspread"]) * t)))
+    assert pv == pytest.approx(s["price"] / 100.0 * v.face, rel=1e-9)

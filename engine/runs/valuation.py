@@ -276,10 +276,13 @@ class Valuator:
         return out
 
     def zspread(self, target_price: float) -> float:
-        """Z-spread of the cash flows projected on the curve's forward path."""
+        """Z-spread of the cash flows projected on the curve's forward path
+        (their mean over the model's own paths: the state model still draws
+        home prices and loan events on the forward rate path)."""
         forward = simulate_market(self.curve, None, self.spread, self.times, 1, self.seed)
         flows = self.project_flows(forward)
-        sol = zspread(flows.cash[0], self.curve, self.times[1:], target_price / 100.0 * self.face)
+        cash = flows.columns["total_cash_flow"]
+        sol = zspread(cash, self.curve, self.times[1:], target_price / 100.0 * self.face)
         return sol.spread
 
     def scenario_row(self, scenario: Scenario, oas: float) -> dict:
