@@ -333,9 +333,11 @@ def test_an_unreachable_scheduler_is_one_line(capsys, monkeypatch):
     monkeypatch.setattr(cl, "CONNECT_TIMEOUT", 2)
     from engine.cli import main
 
-    code = main(["run", str(NPL), "--cluster", "tcp://127.0.0.1:9", "--set", "simulation.paths=2", "--quiet"])
-    err = capsys.readouterr().err
-    assert code == 2 and err.startswith("error: ") and "execution.address" in err and "Traceback" not in err
+    for address in ("tcp://127.0.0.1:9", "junk", "foo://x:1", "tcp://"):
+        code = main(["run", str(NPL), "--cluster", address, "--set", "simulation.paths=2", "--quiet"])
+        err = capsys.readouterr().err
+        assert code == 2 and err.startswith("error: ") and "execution.address" in err, (address, err)
+        assert err.count("\n") == 1 and "Traceback" not in err, (address, err)
 
 
 def test_arrays_arrive_read_only_and_are_still_folded():

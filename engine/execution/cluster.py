@@ -83,7 +83,7 @@ class DaskExecutor:
         if execution.address is not None:
             try:
                 client = distributed.Client(execution.address, timeout=CONNECT_TIMEOUT)
-            except (OSError, TimeoutError) as e:
+            except (OSError, TimeoutError, ValueError) as e:  # ValueError: not an address (no port, bad scheme)
                 raise ConfigError(
                     f"execution.address: cannot reach a Dask scheduler at {execution.address!r}: {e}"
                 ) from None
