@@ -150,6 +150,9 @@ def test_cli_runs_npl_pool_and_writes_the_documented_files(tmp_path):
     cf = pq.read_table(out / "cashflows.parquet")
     assert set(CASHFLOW_COLUMNS) <= set(cf.column_names), set(CASHFLOW_COLUMNS) - set(cf.column_names)
     assert cf.column("month").to_pylist()[:3] == [1, 2, 3]
+    from engine.output.columns import STATE_CASHFLOWS
+
+    assert cf.column_names == list(STATE_CASHFLOWS)  # every column documented, in the file's order
     q = pq.read_table(out / "cashflow_quantiles.parquet")
     assert q.column_names == QUANTILE_COLUMNS
     assert sorted(set(q.column("quantile").to_pylist())) == [0.05, 0.25, 0.5, 0.75, 0.95]

@@ -32,7 +32,7 @@ from engine.errors import ConfigError
 from engine.inputs.tape import loans_from_rows
 from engine.kernels.prepayment import prepay_schedule, refi_smm_path
 from engine.models.standard_paths import path_inputs, project_on_paths, prepay_keys
-from engine.output.columns import STANDARD_CASHFLOWS, VALUATION_PATHS, VALUATION_SUMMARY
+from engine.output.columns import STANDARD_CASHFLOWS, VALUATION_CASHFLOWS_EXTRA, VALUATION_PATHS, VALUATION_SUMMARY
 from tests.reference import naive_prepay
 
 REPO = Path(__file__).resolve().parents[1]
@@ -310,7 +310,7 @@ def test_tables_and_columns():
                  *VALUATION_SUMMARY):
         assert name in s, name
     assert res.tables["paths"].column_names == list(VALUATION_PATHS)
-    assert res.tables["cashflows"].column_names == [*STANDARD_CASHFLOWS, "mortgage_rate"]
+    assert res.tables["cashflows"].column_names == [*STANDARD_CASHFLOWS, *VALUATION_CASHFLOWS_EXTRA]
     paths = res.tables["paths"].to_pydict()
     face = sum(r["balance"] for r in MIXED)
     assert np.mean(paths["pv"]) == pytest.approx(s["model_price"] * face / 100.0, rel=1e-12)
