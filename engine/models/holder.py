@@ -21,11 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..jit import block_bounds
-from ..kernels import state as ks
 from ..kernels.holder import holder_on
-from ..kernels.integration import simulate
-from .state import KernelInputs, StatePart, kernel_blocks
+from .state import KernelInputs, StatePart, simulate_chunk
 
 # holder cash of one block (int64 ticks); a block's float copies take a few times this
 HOLDER_BLOCK_BYTES = 64 * 2**20
@@ -87,14 +84,6 @@ def simulate_block(
     """
     if not ki.sampled:
         raise ValueError("holder cash flows need the sampled integration")
-    n_loans, n_paths, H = ki.n_loans, p1 - p0, ki.horizon
-    bounds = block_bounds(n_loans, max(1, min(n_loans, n_blocks or kernel_blocks())))
-    out = np.zeros((len(bounds) - 1, n_paths, H + 1, ks.N_S), dtype=np.int64)
-    loan_ticks = np.zeros((n_loans, ks.N_O), dtype=np.int64)
-    holder = holder_on(n_loans, n_paths, H, fee_performing, fee_nonperforming)
-    simulate(
-        True, np.uint64(ki.seed), p0, bounds, ki.loan0, ki.loans, ki.prepay, ki.hazard, ki.hpi(p0, p1),
-        ki.mortgage_rates(p0, p1), out, loan_ticks, holder,
-    )
-    state = StatePart(ki.loan0, p0, out.sum(axis=0), loan_ticks)
+    holder = holder_on(ki.n_loans, p1 - p0, ki.horizon, fee_performing, fee_nonperforming)
+    state = simulate_chunk(ki, p0, p1, n_blocks, holder)
     return HolderBlock(state, holder.cf, holder.outcome, holder.resolved)

@@ -30,7 +30,7 @@ from ..execution import LOCAL, Executor, plan, run_tasks
 from ..inputs.tape import Loans
 from ..jit import block_bounds
 from ..kernels import state as ks
-from ..kernels.holder import holder_off
+from ..kernels.holder import HolderArrays, holder_off
 from ..kernels.integration import simulate
 from ..kernels.prepayment import PrepayParams
 from ..kernels.state import HazardParams, LoanArrays
@@ -263,12 +263,15 @@ class StatePart:
     loan_ticks: np.ndarray
 
 
-def simulate_chunk(ki: KernelInputs, p0: int, p1: int, n_blocks: int | None = None) -> StatePart:
+def simulate_chunk(
+    ki: KernelInputs, p0: int, p1: int, n_blocks: int | None = None, holder: HolderArrays | None = None
+) -> StatePart:
     """Run ``ki``'s loans on paths ``p0 .. p1 - 1``: the state model's task.
 
-    A pure function: nothing passed in is modified, and every random number
-    is keyed by the global path and loan index, so the parts of any split of
-    loans and paths add up, exactly, to the whole run's.
+    A pure function: nothing passed in is modified (but ``holder``, the
+    per-loan holder outputs to fill, :mod:`engine.models.holder`), and every
+    random number is keyed by the global path and loan index, so the parts
+    of any split of loans and paths add up, exactly, to the whole run's.
     """
     if n_blocks is None:
         n_blocks = kernel_blocks()
@@ -277,7 +280,7 @@ def simulate_chunk(ki: KernelInputs, p0: int, p1: int, n_blocks: int | None = No
     loan_ticks = np.zeros((ki.n_loans, ks.N_O), dtype=np.int64)
     simulate(
         ki.sampled, np.uint64(ki.seed), p0, bounds, ki.loan0, ki.loans, ki.prepay, ki.hazard, ki.hpi(p0, p1),
-        ki.mortgage_rates(p0, p1), out, loan_ticks, holder_off(),
+        ki.mortgage_rates(p0, p1), out, loan_ticks, holder_off() if holder is None else holder,
     )
     return StatePart(ki.loan0, p0, out.sum(axis=0), loan_ticks)  # int64: exact
 
