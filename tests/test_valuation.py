@@ -422,3 +422,45 @@ def test_curve_from_a_file(tmp_path):
     from_file = summary(engine.run(tmp_path / "c.yaml"))
     inline = summary(engine.run(config(MIXED, REFI, price=100.0, paths=8, rates={"model": "none"})))
     assert from_file["oas"] == inline["oas"]
+
+
+def test_projections_made_ahead_are_exactly_the_ones_the_risk_measures_ask_for(monkeypatch):
+    """On a cluster the shifted-curve projections are made ahead (prefetch);
+    each must be found by the duration, key-rate and scenario code that asks
+    for it, or it would be projected twice. Recorded here on a local run."""
+    from collections import Counter
+
+    from engine.api import load
+    from engine.economy.market import MarketShift
+    from engine.runs import valuation as rv
+
+    cfg, loans = load({**config([loan(0, 0.07), loan(1, 0.05)], price=101.0, paths=8, krd=True),
+                       "scenarios": ["rates_up_100"]})
+    asked, planned, inside = [], [], [False]
+    project, priced, prefetch = rv.Valuator.project, rv.Valuator.priced, rv.Valuator.prefetch
+
+    def record_project(self, shift=None, scenario=None):
+        if not inside[0]:
+            asked.append(("projection", rv._projection_key(shift, scenario)))
+        return project(self, shift, scenario)
+
+    def record_priced(self, shift, scenario, oas):
+        asked.append(("price", rv._projection_key(shift, scenario)))
+        inside[0] = True
+        try:
+            return priced(self, shift, scenario, oas)
+        finally:
+            inside[0] = False
+
+    def record_prefetch(self, requests, oas):
+        planned.extend(("projection" if keep else "price", rv._projection_key(s, sc)) for s, sc, keep in requests)
+        return prefetch(self, requests, oas)
+
+    monkeypatch.setattr(rv.Valuator, "project", record_project)
+    monkeypatch.setattr(rv.Valuator, "priced", record_priced)
+    monkeypatch.setattr(rv.Valuator, "prefetch", record_prefetch)
+    engine.run(cfg, loans=loans)
+    base = ("projection", (MarketShift(), None))
+    assert asked[0] == base
+    assert len(planned) == 2 + 2 * len(TENORS) + 3
+    assert Counter(asked[1:]) == Counter(planned)

@@ -105,6 +105,13 @@ def bounds(n: int, step: int) -> np.ndarray:
 TASKS_PER_SLOT = 4
 
 
+def auto_slots(executor: Executor, task_size: int | None) -> int:
+    """The slots :func:`plan` balances the tasks for: the executor's when the
+    config leaves the task size (along that axis) to the engine, else 1 (the
+    size given is kept)."""
+    return executor.slots if task_size is None else 1
+
+
 def plan(n_loans: int, n_paths: int, task_loans: int | None, task_paths: int, slots: int = 1) -> Plan:
     """Blocks of ``task_loans`` loans (None: one block) x ranges of ``task_paths`` paths.
 
@@ -176,4 +183,4 @@ def executor_for(execution) -> Executor:
     return DaskExecutor.from_config(execution)
 
 
-__all__ = ["Executor", "InOrder", "LOCAL", "LocalExecutor", "MAX_TASK_PATHS", "Plan", "TASKS_PER_SLOT", "bounds", "executor_for", "plan", "run_tasks"]
+__all__ = ["Executor", "InOrder", "LOCAL", "LocalExecutor", "MAX_TASK_PATHS", "Plan", "TASKS_PER_SLOT", "auto_slots", "bounds", "executor_for", "plan", "run_tasks"]

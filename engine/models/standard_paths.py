@@ -120,6 +120,7 @@ def project_on_paths(
     executor: Executor = LOCAL,
     task_loans: int | None = None,
     slots: int = 1,
+    loan_slots: int = 1,
 ) -> PathFlows:
     """Project the pool on every path of ``mortgage_rate`` (paths x months + 1).
 
@@ -127,7 +128,8 @@ def project_on_paths(
     every path (``same_on_every_path``; the arrays have one row).
     Rate-driven: tasks of ``chunk_paths`` paths over the whole tape
     (:func:`project_chunk`) on ``executor`` (shorter with ``slots`` > 1 and
-    few paths); each path's loans are summed in
+    few paths; the rate-blind projection balances loan tasks for
+    ``loan_slots``); each path's loans are summed in
     loan order inside its task, and the path means are added path by path
     in path order (:class:`engine.execution.InOrder`), whatever order the
     tasks finish in."""
@@ -135,7 +137,7 @@ def project_on_paths(
     H = pi.n_months
     if not pi.rate_driven or n_paths == 1:
         if not pi.rate_driven:
-            cf = project_cashflows(pi.tape, pi.assumptions, executor=executor, task_loans=task_loans, slots=slots)
+            cf = project_cashflows(pi.tape, pi.assumptions, executor=executor, task_loans=task_loans, slots=loan_slots)
         else:
             cf = named_columns(project_chunk(pi, mortgage_rate[:1])[0, 1:], pi.starting_balance)
         if progress is not None:

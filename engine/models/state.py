@@ -26,7 +26,7 @@ from ..behavior.prepayment import prepay_params
 from ..config.schema import MAX_DEFAULT_HORIZON_MONTHS
 from ..errors import InputError
 from ..economy.hpi import simulate_hpi
-from ..execution import LOCAL, Executor, plan, run_tasks
+from ..execution import LOCAL, Executor, auto_slots, plan, run_tasks
 from ..inputs.tape import Loans
 from ..jit import block_bounds
 from ..kernels import state as ks
@@ -467,8 +467,10 @@ def simulate_state(
     """
     ki = kernel_inputs(config, loans, hpi_paths, rates)
     ex = config.execution
-    slots = executor.slots if ex.task_paths is None else 1
-    work = plan(ki.n_loans, ki.n_paths, ex.loans_per_task(), ex.task_paths or config.simulation.chunk_paths, slots)
+    work = plan(
+        ki.n_loans, ki.n_paths, ex.loans_per_task(), ex.task_paths or config.simulation.chunk_paths,
+        auto_slots(executor, ex.task_paths),
+    )
     blocks = [executor.share(ki.block(l0, l1)) for l0, l1 in work.blocks()]
     tasks = [(block, p0, p1) for block in blocks for p0, p1 in work.ranges()]
     reducer = StateReducer(ki, len(blocks))

@@ -35,7 +35,7 @@ from ..errors import InputError, TapeError
 from ..inputs.tape import STATUS_CODE, Loans
 from ..kernels import state as ks
 from ..kernels.holder import RESOLUTION_NAMES
-from ..execution import LOCAL, Executor, plan, run_tasks
+from ..execution import LOCAL, Executor, auto_slots, plan, run_tasks
 from ..models.holder import block_shape, simulate_block
 from ..models.state import KernelInputs, StatePart, StateReducer, StateSums, kernel_inputs
 from ..output.pricing import (
@@ -244,7 +244,7 @@ def simulate_holder(
     task_paths, block_loans = block_shape(n_loans, n_paths, H, ex.task_paths or config.simulation.chunk_paths)
     if ex.loans_per_task() is not None:
         block_loans = min(block_loans, ex.loans_per_task())
-    work = plan(n_loans, n_paths, block_loans, task_paths, executor.slots if ex.task_paths is None else 1)
+    work = plan(n_loans, n_paths, block_loans, task_paths, auto_slots(executor, ex.task_paths))
     blocks = [(l0, executor.share(ki.block(l0, l1)), outlay[l0:l1]) for l0, l1 in work.blocks()]
     tasks = [
         (block, p0, p1, fees, block_outlay, required_yield, hurdle, outcome_yields)

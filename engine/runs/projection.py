@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import config as cfg
-from ..execution import LOCAL, Executor
+from ..execution import LOCAL, Executor, auto_slots
 from ..inputs.tape import Loans
 from ..models.standard import project_cashflows
 from ..models.state import simulate_state
@@ -27,7 +27,7 @@ def _standard(config: cfg.Config, loans: Loans, progress, executor: Executor = L
     ex = config.execution
     cf = project_cashflows(
         loans, config.assumptions, executor=executor, task_loans=ex.loans_per_task(),
-        slots=executor.slots if ex.task_loans is None else 1,
+        slots=auto_slots(executor, ex.task_loans),
     )
     return Analysis(standard_tables(config, loans, cf), details={"cash_flows": cf})
 

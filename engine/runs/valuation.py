@@ -44,7 +44,7 @@ from ..config.scenarios import Scenario, load_scenario
 from ..economy.market import MarketPaths, MarketShift, payment_times, simulate_market
 from ..economy.short_rate import HullWhite
 from ..errors import ConfigError
-from ..execution import LOCAL, Executor
+from ..execution import LOCAL, Executor, auto_slots
 from ..inputs.tape import Loans
 from ..models.paths import PathFlows
 from ..models.standard_paths import path_inputs, project_on_paths
@@ -66,7 +66,8 @@ class StandardProjector:
     def __init__(self, config: cfg.Config, loans: Loans, executor: Executor = LOCAL):
         self.inputs = path_inputs(loans, config.assumptions, config.simulation.start_month)
         self.chunk_paths = config.execution.task_paths or config.simulation.chunk_paths
-        self.slots = executor.slots if config.execution.task_paths is None else 1
+        self.path_slots = auto_slots(executor, config.execution.task_paths)
+        self.loan_slots = auto_slots(executor, config.execution.task_loans)
         self.task_loans = config.execution.loans_per_task()
         self.n_months = self.inputs.n_months
         self.executor = executor
@@ -76,7 +77,7 @@ class StandardProjector:
     def __call__(self, market: MarketPaths, scenario: Scenario | None = None) -> PathFlows:
         return project_on_paths(
             self.inputs, market.mortgage_rate, self.chunk_paths,
-            executor=self.executor, task_loans=self.task_loans, slots=self.slots,
+            executor=self.executor, task_loans=self.task_loans, slots=self.path_slots, loan_slots=self.loan_slots,
         )
 
 
@@ -134,7 +135,7 @@ PROJECTORS: dict[str, Callable[..., StandardProjector | StateProjector]] = {
 # one valuation
 
 # projections made side by side on a cluster (each one's tasks spread over the workers)
-MAX_PARALLEL_PROJECTIONS = 16
+MAX_PARALLEL_PROJECTIONS = 8
 
 
 def _projection_key(shift: MarketShift | None, scenario: Scenario | None) -> tuple:
@@ -200,7 +201,9 @@ class Valuator:
         self.project_flows = PROJECTORS[config.model](config, loans, executor)
         self.times = payment_times(self.project_flows.n_months, val.delay_days)
         self.executor = executor
-        self._ready: dict = {}  # projections made ahead (prefetch), by (shift, scenario name)
+        # made ahead (prefetch), by (shift, scenario name): whole projections, and prices at the OAS
+        self._ready: dict = {}
+        self._prices: dict = {}
 
     def market(self, shift: MarketShift | None = None) -> MarketPaths:
         return simulate_market(
@@ -215,19 +218,33 @@ class Valuator:
         market = self.market(shift)
         return Projection(market, self.project_flows(market, scenario))
 
-    def prefetch(self, requests: list[tuple[MarketShift | None, Scenario | None]]) -> None:
+    def priced(self, shift: MarketShift | None, scenario: Scenario | None, oas: float) -> float:
+        """:meth:`price` at ``oas`` of the projection on ``shift`` (made ahead if prefetched)."""
+        ready = self._prices.pop(_projection_key(shift, scenario), None)
+        if ready is not None:
+            return ready
+        return self.price(self.project(shift, scenario), oas)
+
+    def prefetch(self, requests: list[tuple[MarketShift, Scenario | None, bool]], oas: float) -> None:
         """Make these projections now, side by side, when the tasks run on a
         cluster: they are independent (the cash flows of a shifted curve do
         not depend on the OAS), so a cluster runs all their tasks at once
-        instead of one projection after the other. Each is the projection
-        :meth:`project` would make; locally (one task at a time) nothing is
+        instead of one projection after the other. A request's third item
+        says whether its whole projection is kept (a scenario's row needs it)
+        or only its price at ``oas``; each is what :meth:`project` and
+        :meth:`priced` would give. Locally (one task at a time) nothing is
         done ahead."""
         if self.executor.slots <= 1 or len(requests) < 2:
             return
+
+        def make(shift: MarketShift, scenario: Scenario | None, keep: bool):
+            proj = self.project(shift, scenario)
+            return proj if keep else self.price(proj, oas)
+
         with ThreadPoolExecutor(max_workers=min(len(requests), MAX_PARALLEL_PROJECTIONS)) as pool:
-            futures = {_projection_key(*r): pool.submit(self.project, *r) for r in requests}
-            for key, future in futures.items():
-                self._ready[key] = future.result()
+            futures = [(r, pool.submit(make, *r)) for r in requests]
+            for (shift, scenario, keep), future in futures:
+                (self._ready if keep else self._prices)[_projection_key(shift, scenario)] = future.result()
 
     def shifted(self, base: MarketShift | None, dy: float) -> MarketShift:
         """``base`` with the whole curve moved by ``dy`` more."""
@@ -237,16 +254,17 @@ class Valuator:
     def scenario_shift(self, scenario: Scenario) -> MarketShift:
         return MarketShift(curve_shift=scenario.curve_shift, mortgage_rate_path=scenario.mortgage_rate_path)
 
-    def risk_requests(self, key_rates: bool, scenarios: list[Scenario]) -> list[tuple[MarketShift, Scenario | None]]:
-        """Every projection the durations, key rates and scenarios need."""
+    def risk_requests(self, key_rates: bool, scenarios: list[Scenario]) -> list[tuple[MarketShift, Scenario | None, bool]]:
+        """Every projection the durations, key rates and scenarios need, as
+        (shift, scenario, keep the whole projection) for :meth:`prefetch`."""
         dy = self.valuation.shift
-        out: list[tuple[MarketShift, Scenario | None]] = [(self.shifted(None, dy), None), (self.shifted(None, -dy), None)]
+        out = [(self.shifted(None, dy), None, False), (self.shifted(None, -dy), None, False)]
         if key_rates:
             for i in range(len(self.curve.tenors)):
-                out += [(MarketShift(key_rate=(i, dy)), None), (MarketShift(key_rate=(i, -dy)), None)]
+                out += [(MarketShift(key_rate=(i, dy)), None, False), (MarketShift(key_rate=(i, -dy)), None, False)]
         for s in scenarios:
             base = self.scenario_shift(s)
-            out += [(base, s), (self.shifted(base, dy), s), (self.shifted(base, -dy), s)]
+            out += [(base, s, True), (self.shifted(base, dy), s, False), (self.shifted(base, -dy), s, False)]
         return out
 
     def groups(self, proj: Projection):
@@ -262,16 +280,16 @@ class Valuator:
     def durations(self, oas: float, p0: float, shift: MarketShift | None = None, scenario=None):
         """Effective duration and convexity at ``oas`` around ``shift``."""
         dy = self.valuation.shift
-        p_up = self.price(self.project(self.shifted(shift, dy), scenario), oas)
-        p_down = self.price(self.project(self.shifted(shift, -dy), scenario), oas)
+        p_up = self.priced(self.shifted(shift, dy), scenario, oas)
+        p_down = self.priced(self.shifted(shift, -dy), scenario, oas)
         return effective_duration(p_down, p_up, p0, dy), effective_convexity(p_down, p_up, p0, dy)
 
     def key_rate_durations(self, oas: float, p0: float) -> np.ndarray:
         dy = self.valuation.shift
         out = np.empty(len(self.curve.tenors))
         for i in range(len(out)):
-            p_up = self.price(self.project(MarketShift(key_rate=(i, dy))), oas)
-            p_down = self.price(self.project(MarketShift(key_rate=(i, -dy))), oas)
+            p_up = self.priced(MarketShift(key_rate=(i, dy)), None, oas)
+            p_down = self.priced(MarketShift(key_rate=(i, -dy)), None, oas)
             out[i] = effective_duration(p_down, p_up, p0, dy)
         return out
 
@@ -349,7 +367,7 @@ def value(
     z = v.zspread(m.price)
     step()
     if math.isfinite(m.oas):
-        v.prefetch(v.risk_requests(bool(val.key_rate_durations), scenarios))
+        v.prefetch(v.risk_requests(bool(val.key_rate_durations), scenarios), m.oas)
         dur, conv = v.durations(m.oas, m.model_price)
         s_dur = spread_duration(base.flows.cash, base.market.discount, v.times[1:], m.oas)
     else:
