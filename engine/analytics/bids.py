@@ -46,6 +46,7 @@ takes them): :func:`with_purchase` builds them from ``cf`` and a price,
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -56,6 +57,7 @@ from scipy.stats import binom
 from ..errors import InputError
 from ..kernels.present_value import pv_many
 from .arrays import annual_rate, cash_flow_matrix, non_negative
+from .spreads import pv_std_error
 
 # per-path yields: at most this many distinct values are discounted one
 # vector each; more are discounted row block by row block
@@ -228,24 +230,22 @@ def _mean_and_standard_error(values: np.ndarray, groups) -> tuple[float, float, 
     """Mean, its standard error and the number of independent samples.
 
     With ``groups`` (one label per path, all groups the same size, e.g.
-    antithetic pairs) each group mean is one sample.
+    antithetic pairs) each group mean is one sample
+    (:func:`engine.analytics.spreads.pv_std_error`).
     """
     n = values.size
-    if groups is None:
-        samples = values
-    else:
+    k = n
+    if groups is not None:
         g = np.asarray(groups)
         if g.shape != (n,):
             raise InputError(f"groups: expected one label per path ({n},), got shape {g.shape}")
-        _, which, sizes = np.unique(g, return_inverse=True, return_counts=True)
+        _, sizes = np.unique(g, return_counts=True)
         if sizes.min() != sizes.max():
             raise InputError(
                 f"groups: expected groups of one size (e.g. antithetic pairs), got sizes {sizes.min()} to {sizes.max()}"
             )
-        samples = np.bincount(which, weights=values) / sizes
-    k = samples.size
-    se = float(samples.std(ddof=1) / math.sqrt(k)) if k > 1 else math.nan
-    return float(values.mean()), se, k
+        k = sizes.size
+    return float(values.mean()), pv_std_error(values, groups), k
 
 
 def bid_at_yield(cf, required_yield: float, costs: float = 0.0, *, groups=None) -> BidEstimate:
@@ -456,6 +456,7 @@ def paths_needed(n_paths: int, confidence: float) -> int:
     return m
 
 
+@functools.lru_cache(maxsize=64)  # the same for every loan of a tape: computed once
 def quantile_ranks(n_paths: int, p: float, level: float) -> tuple[int, int, float]:
     """Ranks ``(l, u)`` (1-based) with ``P(X_(l) <= q_p <= X_(u)) >= level``.
 
