@@ -13,18 +13,13 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
-from .fields import Frozen, check_decimal
+from .fields import MAX_COST, Frozen, check_decimal
 
 if TYPE_CHECKING:
     from .schema import Config
 
 # purchase prices in percent of UPB above this are refused as typos
 MAX_PRICE_PCT = 500.0
-
-
-def check_yield(value: float) -> float:
-    """An annual effective yield written as a decimal in [0, 1); percents get a hint."""
-    return check_decimal(value)
 
 
 class Purchase(Frozen):
@@ -35,7 +30,8 @@ class Purchase(Frozen):
         description="percent of UPB (the tape's balance), for loans without an asking_price in the tape",
     )
     costs: float = Field(
-        default=0.0, ge=0, description="acquisition costs per loan [currency]: due diligence, title, boarding"
+        default=0.0, ge=0, le=MAX_COST,
+        description="acquisition costs per loan [currency]: due diligence, title, boarding; at most 1e7",
     )
 
     @field_validator("price")
@@ -58,9 +54,11 @@ class HolderCosts(Frozen):
     """The holder's own servicing costs per loan and month [currency], by the
     loan's status at the month's start, while the loan is live."""
 
-    servicing_performing_monthly: float = Field(default=0.0, ge=0, description="loan current [currency/month]")
+    servicing_performing_monthly: float = Field(
+        default=0.0, ge=0, le=MAX_COST, description="loan current [currency/month], at most 1e7"
+    )
     servicing_nonperforming_monthly: float = Field(
-        default=0.0, ge=0, description="loan delinquent, in foreclosure or REO [currency/month]"
+        default=0.0, ge=0, le=MAX_COST, description="loan delinquent, in foreclosure or REO [currency/month], at most 1e7"
     )
 
 
@@ -77,7 +75,7 @@ class OutcomeYields(Frozen):
     @field_validator("*")
     @classmethod
     def _yield(cls, v: float | None) -> float | None:
-        return v if v is None else check_yield(v)
+        return v if v is None else check_decimal(v)
 
 
 class Pricing(Frozen):
@@ -94,7 +92,7 @@ class Pricing(Frozen):
     @field_validator("required_yield", "hurdle")
     @classmethod
     def _yield(cls, v: float | None) -> float | None:
-        return v if v is None else check_yield(v)
+        return v if v is None else check_decimal(v)
 
     @field_validator("confidence")
     @classmethod
@@ -142,4 +140,4 @@ def check_pricing_keys(config: "Config") -> None:
             )
 
 
-__all__ = ["HolderCosts", "OutcomeYields", "PRICING_KEYS", "Pricing", "Purchase", "check_pricing_keys", "check_yield"]
+__all__ = ["HolderCosts", "OutcomeYields", "PRICING_KEYS", "Pricing", "Purchase", "check_pricing_keys"]
