@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..config.fields import percent_hint
 from ..errors import InputError
 
 
@@ -66,8 +67,9 @@ def annual_rate(value, name: str) -> np.ndarray:
         idx = np.argwhere(bad)[0] if arr.ndim else ()
         v = float(arr[tuple(idx)])
         where = "".join(f"[{i}]" for i in idx)
-        hint = f" (a percent? write {v / 100:g})" if 1.0 <= abs(v) <= 100.0 else ""
-        raise InputError(f"{name}{where}: expected an annual effective decimal in (-1, 1), got {v:g}{hint}")
+        raise InputError(
+            f"{name}{where}: expected an annual effective decimal in (-1, 1), got {v:g}{percent_hint(v, signed=True)}"
+        )
     return arr
 
 

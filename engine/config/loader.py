@@ -34,10 +34,9 @@ def format_errors(
     # a replaced key path covers its parent block's errors too (prepay.model covers prepay.*)
     covered = tuple(k.rsplit(".", 1)[0] if k.endswith(".model") else k for k in (replace or {}))
     for e in err.errors():
-        where = ".".join(p for p in (prefix, readable_path(e["loc"], data)) if p)
-        if any(where == c or where.startswith(c + ".") or where.startswith(c + "[") for c in covered):
-            continue
         path = ".".join(p for p in (prefix, readable_path(e["loc"], data)) if p)
+        if any(path == c or path.startswith(c + ".") or path.startswith(c + "[") for c in covered):
+            continue
         if e["type"] == "value_error":
             msg = str(e.get("ctx", {}).get("error", e["msg"]))
             # a validator that points below its own level starts with that key: "loss: ..."

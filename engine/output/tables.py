@@ -47,17 +47,23 @@ def state_cashflow_columns(sums: StateSums) -> dict[str, np.ndarray]:
     return columns
 
 
+def quantile_columns(per_path: dict[str, np.ndarray], quantiles) -> dict[str, np.ndarray]:
+    """Across-path quantiles month by month, long form: ``month, quantile``
+    and one column per ``per_path`` entry (paths x months, month 1 first)."""
+    qs = np.asarray(quantiles, dtype=np.float64)
+    n_months = next(iter(per_path.values())).shape[1]
+    out = {"month": np.tile(np.arange(1, n_months + 1, dtype=np.int64), len(qs)), "quantile": np.repeat(qs, n_months)}
+    for name, x in per_path.items():
+        out[name] = np.quantile(x, qs, axis=0).reshape(-1)
+    return out
+
+
 def state_tables(config: cfg.Config, loans: Loans, sums: StateSums) -> dict[str, pa.Table]:
     """The state model's tables from its reduced sums."""
-    H = sums.horizon
-    months = np.arange(1, H + 1, dtype=np.int64)
     columns = state_cashflow_columns(sums)
     d = {name: columns[name] for name in ("total_principal", "total_cash_flow")}
 
-    qs = np.array(config.output.quantiles, dtype=np.float64)
-    q_cols = {"month": np.tile(months, len(qs)), "quantile": np.repeat(qs, H)}
-    for name in QUANTILE_COLUMNS:
-        q_cols[name] = np.quantile(sums.kept[name], qs, axis=0).reshape(-1)
+    q_cols = quantile_columns({name: sums.kept[name] for name in QUANTILE_COLUMNS}, config.output.quantiles)
 
     face = float(loans.balance.sum())
     y = state_valuation_yield(config, d["total_cash_flow"], face)

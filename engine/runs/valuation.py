@@ -50,7 +50,7 @@ from ..models.paths import PathFlows
 from ..models.standard_paths import path_inputs, project_on_paths
 from ..models.state import P_CASH, P_NET_LOSS, P_PRINCIPAL, P_REO_IN, RatePathInputs, kernel_inputs, simulate_state
 from ..output.columns import KEY_RATE_DURATIONS, MORTGAGE_RATE_QUANTILES, SCENARIOS, VALUATION_PATHS
-from ..output.tables import state_cashflow_columns
+from ..output.tables import quantile_columns, state_cashflow_columns
 from . import Analysis, AnalysisKind, register
 
 __all__ = ["PROJECTORS", "Valuation", "Valuator", "run", "value"]
@@ -469,13 +469,7 @@ def mortgage_rate_quantiles(rates: np.ndarray, quantiles) -> pa.Table:
     """The across-path quantiles of the mortgage rate, month by month
     (``rates``: paths x months, month 1 first), long form like
     ``cashflow_quantiles``: the fan of the rate paths the pool was valued on."""
-    months = np.arange(1, rates.shape[1] + 1, dtype=np.int64)
-    qs = np.asarray(quantiles, dtype=np.float64)
-    cols = {
-        "month": np.tile(months, len(qs)),
-        "quantile": np.repeat(qs, len(months)),
-        "mortgage_rate": np.quantile(rates, qs, axis=0).reshape(-1),
-    }
+    cols = quantile_columns({"mortgage_rate": rates}, quantiles)
     return pa.table({name: cols[name] for name in MORTGAGE_RATE_QUANTILES})
 
 
