@@ -287,6 +287,19 @@ def test_plot_methods_return_figures_and_name_what_is_missing(tiny_config, tmp_p
     assert module.figures is engine.report.figures
 
 
+def test_a_report_that_cannot_be_written_is_an_output_error(tiny_config, tmp_path):
+    result = engine.run(tiny_config)
+    with pytest.raises(OutputError, match="/proc/nonexistent/r.html"):
+        engine.report(result, "/proc/nonexistent/r.html")
+    result.write(tmp_path / "out")
+    inside_a_file = tmp_path / "out" / "run.json" / "x.html"
+    with pytest.raises(OutputError, match="x.html"):
+        engine.report(result, inside_a_file)
+    path = engine.report(result, tmp_path / "r.html")
+    assert path == tmp_path / "r.html" and path.read_text(encoding="utf-8").startswith("<!DOCTYPE")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "r.html"]  # no temporary file left
+
+
 def test_every_figure_has_a_plot_method_and_belongs_to_a_run_kind():
     from engine.api import RunResult
 

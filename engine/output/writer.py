@@ -140,6 +140,32 @@ def _os_errors_named(shown: Path) -> Iterator[None]:
         ) from None
 
 
+def replace_file(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` as the file ``path`` (its folder made if missing),
+    replacing it in one step: a hidden sibling is written and flushed to disk,
+    then renamed over ``path``. Returns ``path``.
+
+    Raises
+    ------
+    OutputError : the file cannot be written (no such folder, no permission,
+        a full disk); the message names ``path``, whose previous file, if
+        any, is unchanged.
+    """
+    shown = Path(path)
+    with _os_errors_named(shown):
+        shown.parent.mkdir(parents=True, exist_ok=True)
+        tmp = shown.parent / f".{shown.name}.{secrets.token_hex(6)}"
+        try:
+            _write_bytes(tmp, data)
+            os.replace(tmp, shown)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _fsync(shown.parent)
+    return shown
+
+
 def check_extra_name(name: str) -> None:
     """A file a run may carry besides its tables: ``report.html`` or
     ``plots/<name>.png`` (one level, a plain file name); anything else is a

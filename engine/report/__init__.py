@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..output.writer import PLOTS_DIR, REPORT_HTML, RUN_JSON, add_files
+from ..output.writer import PLOTS_DIR, REPORT_HTML, RUN_JSON, add_files, replace_file
 from .data import RunData
 
 
@@ -146,18 +145,7 @@ def report(source: Any, path: str | os.PathLike | None = None) -> Path:
             f"{target.parent} holds a run: write its report with result.write(out_dir, report=True) or "
             "engine.report(out_dir), which list it in run.json"
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    data = render(_run_data(source)).html.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
+    return replace_file(target, render(_run_data(source)).html.encode("utf-8"))
 
 
 class _CallableModule(types.ModuleType):
