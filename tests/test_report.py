@@ -251,6 +251,23 @@ def test_a_failed_report_write_keeps_the_run(tmp_path, tiny_config, monkeypatch)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+def test_a_table_that_no_longer_matches_run_json_is_refused(tmp_path, tiny_config):
+    """Reading the folder for a report and adding the report both check each
+    table against its sha256 in run.json."""
+    out = tmp_path / "out"
+    engine.run(tiny_config).write(out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (out / "cashflows.parquet").write_bytes(before["summary.parquet"])  # a valid table, not the recorded one
+    with pytest.raises(OutputError, match="cashflows.parquet does not match the sha256 in run.json"):
+        engine.report(out)
+    with pytest.raises(OutputError, match="cashflows.parquet does not match the sha256 in run.json"):
+        writer.add_files(out, {"report.html": b"<html></html>"})
+    (out / "cashflows.parquet").unlink()
+    with pytest.raises(OutputError, match="cashflows.parquet does not match"):
+        engine.report(out)
+    assert sorted(p.name for p in out.iterdir()) == ["run.json", "summary.parquet"]
+
+
 def test_a_later_run_replaces_the_report(tmp_path, tiny_config):
     """A run without --report after one with it leaves no report behind."""
     out = tmp_path / "out"
