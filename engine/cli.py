@@ -290,15 +290,18 @@ def _report(result, paths) -> None:
 
 def _pricing_rows(row: dict) -> list[tuple[str, str]]:
     """A pricing run's summary lines: price, bids, IRR distribution."""
+    from .analytics.irr import PERCENTILES
+    from .output.columns import BID_NAMES
+
     if "bid_at_yield" not in row:
         return []
     rows = [("purchase_price", f"{row['purchase_price']:,.2f} ({row['purchase_price_pct_upb']:.2f}% of UPB)"
              f" + costs {row['purchase_costs']:,.2f}")]
-    for name in ("bid_at_yield", "bid_by_outcome", "bid_at_confidence"):
+    for name in BID_NAMES:
         rows.append((name, f"{row[name]:,.2f} = {row[name + '_pct_upb']:.2f}% UPB, "
                            f"{row[name + '_pct_value']:.2f}% value, {row[name + '_pct_debt']:.2f}% debt"))
     rows.append(("irr_mean", f"{row['irr_mean']:.2%} (std {row['irr_std']:.2%})"))
-    for p in (1, 5, 10, 25, 50, 75, 90, 95, 99):
+    for p in PERCENTILES:
         rows.append((f"irr_p{p:02d}", f"{row[f'irr_p{p:02d}']:.2%}"))
     rows.append(("p_irr_below_zero", f"{row['p_irr_below_zero']:.2%}"))
     rows.append(("p_irr_below_hurdle", f"{row['p_irr_below_hurdle']:.2%} (hurdle {row['hurdle']:.2%})"))
