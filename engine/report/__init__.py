@@ -37,12 +37,10 @@ from .data import RunData
 
 @dataclass
 class Rendered:
-    """A drawn report: the page, each figure's PNG by name (in order), and
-    the names of the run kind's figures that the run has no data for."""
+    """A drawn report: the page and each figure's PNG by name (in order)."""
 
     html: str
     pngs: dict[str, bytes]
-    missing: list[str]
 
     def files(self) -> dict[str, bytes]:
         """``report.html`` and ``plots/<name>.png``: the files of a run folder."""
@@ -102,7 +100,7 @@ def render(run: RunData) -> Rendered:
             pngs[spec.name] = style.png_bytes(fig)
             fig.clear()
     page = html.page(run, [(spec, pngs[spec.name]) for spec in shown], missing)
-    return Rendered(page, pngs, [spec.name for spec in missing])
+    return Rendered(page, pngs)
 
 
 def report_files(source: Any) -> dict[str, bytes]:
@@ -130,7 +128,7 @@ def report(source: Any, path: str | os.PathLike | None = None) -> Path:
     - ``report(out_dir)``: a run folder written earlier gets ``report.html``
       and ``plots/`` (:func:`report_folder`).
     """
-    if isinstance(source, (str, os.PathLike)) and not isinstance(source, RunData):
+    if isinstance(source, (str, os.PathLike)):
         if path is not None:
             raise ValueError("report(out_dir) writes into the run folder; give no path")
         paths = report_folder(source)

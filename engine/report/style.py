@@ -142,8 +142,7 @@ def money_axis(ax, values, label: str, axis: str = "y") -> float:
     """Label ``axis`` with ``label [unit]`` for amounts ``values``; returns the
     divisor to plot them with."""
     scale, word = money_scale(values)
-    unit = word if scale == 1.0 else f"{word}"
-    getattr(ax, f"set_{axis}label")(f"{label} [{unit}]")
+    getattr(ax, f"set_{axis}label")(f"{label} [{word}]")
     fmt = FuncFormatter(lambda v, _pos: f"{v:,.0f}" if abs(v) >= 10 or v == 0 else f"{v:,.2g}")
     getattr(ax, f"{axis}axis").set_major_formatter(fmt)
     return scale
@@ -176,13 +175,6 @@ def last_active_month(months: np.ndarray, *series: np.ndarray, share: float = 1e
             if idx.size:
                 last = max(last, int(months[idx[-1]]))
     return min(last + 6, int(months[-1])) if months.size else last
-
-
-def note(ax, text: str, loc: str = "upper right") -> None:
-    """A small grey note inside the axes (a sample size, a count clipped)."""
-    x, ha = (0.99, "right") if "right" in loc else ((0.5, "center") if "center" in loc else (0.01, "left"))
-    y, va = (0.98, "top") if "upper" in loc else (0.02, "bottom")
-    ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8.5, color="#555555")
 
 
 def robust_top(values: np.ndarray, quantile: float = 99.0, headroom: float = 1.15) -> float:
