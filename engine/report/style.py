@@ -148,6 +148,31 @@ def money_axis(ax, values, label: str, axis: str = "y") -> float:
     return scale
 
 
+def quantile_fan(ax, months, levels, values, scale: float = 1.0, shades: tuple[str, ...] = ("#cfe3f2", "#8fbfe0", "#5b9bd0"),
+                 median_color: str = BLUE) -> None:
+    """A fan of quantiles by month (rows ``months``, ``levels``, ``values`` of
+    a quantile table; ``values`` divided by ``scale``): a shaded band between
+    each pair (q, 1 - q), the widest first and lightest (``shades``, the last
+    repeated), and a line for each quantile without a pair: the median in
+    ``median_color``, any other in grey."""
+    by_level = {float(lv): (months[levels == lv], values[levels == lv]) for lv in np.unique(levels)}
+    lows = sorted(lv for lv in by_level if lv < 0.5 and any(abs(hi - (1 - lv)) < 1e-12 for hi in by_level))
+    drawn = set()
+    for i, lo in enumerate(lows):  # widest band first, lightest
+        hi = next(h for h in by_level if abs(h - (1 - lo)) < 1e-12)
+        m, a = by_level[lo]
+        _, b = by_level[hi]
+        ax.fill_between(m, a / scale, b / scale, color=shades[min(i, len(shades) - 1)], linewidth=0,
+                        label=f"{lo:.0%}-{hi:.0%} of paths")
+        drawn |= {lo, hi}
+    for lv, (m, v) in sorted(by_level.items()):
+        if lv in drawn:
+            continue
+        median = abs(lv - 0.5) < 1e-12
+        ax.plot(m, v / scale, color=median_color if median else GREY, linewidth=1.3 if median else 0.9,
+                label="median" if median else f"{lv:.0%} quantile")
+
+
 def percent_axis(ax, label: str, axis: str = "y", decimals: int | None = None) -> None:
     """Label ``axis`` for decimals shown as percents (0.05 -> 5%)."""
     getattr(ax, f"set_{axis}label")(label)
