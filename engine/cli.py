@@ -188,19 +188,14 @@ def _run(args) -> int:
             result = api.run(cfg, progress=display.progress, loans=loans)
     for key in ("load", "total"):  # the tape was read before api.run
         result.timings[key] = result.timings.get(key, 0.0) + loaded
-    files, drawn = None, 0.0
-    if args.report:
-        from .report import report_files
-
-        t1 = time.perf_counter()
-        files = report_files(result)
-        drawn = time.perf_counter() - t1
     args.writing = True
-    paths = result.write(args.out, files=files)
+    paths = result.write(args.out, report=args.report)
     if not args.quiet:
         _report(result, paths)
         if args.report:
-            print(f"report: {paths[-1].parent / 'report.html'} ({len(files) - 1} figures, drawn in {drawn:.2f}s)")
+            figures = sum(1 for p in paths if p.suffix == ".png")
+            print(f"report: {paths[-1].parent / 'report.html'} ({figures} figures, "
+                  f"drawn in {result.timings['report']:.2f}s)")
     return 0
 
 

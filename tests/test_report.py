@@ -317,6 +317,22 @@ def test_a_report_that_cannot_be_written_is_an_output_error(tiny_config, tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "r.html"]  # no temporary file left
 
 
+def test_write_with_a_report_draws_it_from_the_record_it_writes(tiny_config, tmp_path, monkeypatch):
+    """run.json is made once (the tape hashed once); the drawing time is
+    recorded after the write, so the page and run.json show the same timings."""
+    result = engine.run(tiny_config)
+    real, calls = result.run_info, []
+    monkeypatch.setattr(result, "run_info", lambda: calls.append(1) or real())
+    paths = result.write(tmp_path / "out", report=True)
+    assert calls == [1]
+    assert result.timings["report"] > 0
+    info = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert "report" not in info["timings_seconds"]
+    assert {p.name for p in paths} >= {"report.html", "run.json"}
+    page = page_of(tmp_path / "out")
+    assert list(page.figures) == _STANDARD
+
+
 def test_every_figure_has_a_plot_method_and_belongs_to_a_run_kind():
     from engine.api import RunResult
 

@@ -52,9 +52,12 @@ class RunData:
     info: Mapping[str, Any]
 
     @classmethod
-    def from_result(cls, result) -> "RunData":
-        """From a :class:`~engine.api.RunResult` (the tables it would write)."""
-        return cls({k: v for k, v in result.tables.items() if k in REPORT_TABLES}, result.run_info())
+    def from_result(cls, result, info: Mapping[str, Any] | None = None) -> "RunData":
+        """From a :class:`~engine.api.RunResult` (the tables it would write)
+        and its ``run.json`` record ``info`` (``result.run_info()`` if not
+        given)."""
+        info = result.run_info() if info is None else info
+        return cls({k: v for k, v in result.tables.items() if k in REPORT_TABLES}, info)
 
     @classmethod
     def from_folder(cls, out_dir: str | Path) -> tuple["RunData", bytes]:
