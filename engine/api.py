@@ -10,7 +10,7 @@ import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 import numba
 import pyarrow as pa
@@ -71,28 +71,32 @@ class RunResult(PlotMethods):
             "analysis": runs.for_config(self.config).name,
             "seed": int(self.metadata["engine.seed"]) if "engine.seed" in self.metadata else None,
             "n_loans": self.loans.n,
-            "timings_seconds": self.timings,
+            "timings_seconds": dict(self.timings),
             "python": platform.python_version(),
             "numba": numba.__version__,
             "threads": numba.get_num_threads(),
         }
 
-    def write(
-        self, out_dir: str | Path | None = None, *, report: bool = False, files: Mapping[str, bytes] | None = None
-    ) -> list[Path]:
+    def write(self, out_dir: str | Path | None = None, *, report: bool = False) -> list[Path]:
         """Write every table as ``<name>.parquet`` and ``run.json`` into
         ``out_dir`` (default: the config's ``output.dir``, else ``out/<name>``),
         replacing the run it held as one atomic step
         (:mod:`engine.output.writer`). ``report=True`` adds ``report.html``
-        and ``plots/*.png`` (:mod:`engine.report`) to the same step; ``files``
-        gives such files already drawn (``engine.report.report_files``).
+        and ``plots/*.png`` (:mod:`engine.report`) to the same step, drawn
+        from the ``run.json`` record that is written, and records the seconds
+        spent drawing in ``timings["report"]`` once the folder is written (so
+        the page and ``run.json`` of this write show the same timings).
         Raises :class:`engine.errors.OutputError` naming the folder when it
         cannot be written."""
         target = out_dir if out_dir is not None else self.config.output_dir()
-        if report and files is None:
-            from .report import report_files
+        info = self.run_info()
+        files, drawn = None, 0.0
+        if report:
+            from .report import RunData, render
 
-            files = report_files(self)
+            t0 = time.perf_counter()
+            files = render(RunData.from_result(self, info)).files()
+            drawn = time.perf_counter() - t0
         meta = {
             "engine.version": __version__,
             "engine.schema_version": SCHEMA_VERSION,
@@ -101,7 +105,10 @@ class RunResult(PlotMethods):
             "engine.model": self.config.model,
             **self.metadata,
         }
-        return write_outputs(target, self.tables, self.run_info(), meta, files)
+        paths = write_outputs(target, self.tables, info, meta, files)
+        if report:
+            self.timings["report"] = drawn
+        return paths
 
 
 def load_loans(config: Config) -> Loans:

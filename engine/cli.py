@@ -188,19 +188,14 @@ def _run(args) -> int:
             result = api.run(cfg, progress=display.progress, loans=loans)
     for key in ("load", "total"):  # the tape was read before api.run
         result.timings[key] = result.timings.get(key, 0.0) + loaded
-    files, drawn = None, 0.0
-    if args.report:
-        from .report import report_files
-
-        t1 = time.perf_counter()
-        files = report_files(result)
-        drawn = time.perf_counter() - t1
     args.writing = True
-    paths = result.write(args.out, files=files)
+    paths = result.write(args.out, report=args.report)
     if not args.quiet:
         _report(result, paths)
         if args.report:
-            print(f"report: {paths[-1].parent / 'report.html'} ({len(files) - 1} figures, drawn in {drawn:.2f}s)")
+            figures = sum(1 for p in paths if p.suffix == ".png")
+            print(f"report: {paths[-1].parent / 'report.html'} ({figures} figures, "
+                  f"drawn in {result.timings['report']:.2f}s)")
     return 0
 
 
@@ -290,15 +285,18 @@ def _report(result, paths) -> None:
 
 def _pricing_rows(row: dict) -> list[tuple[str, str]]:
     """A pricing run's summary lines: price, bids, IRR distribution."""
+    from .analytics.irr import PERCENTILES
+    from .output.columns import BID_NAMES
+
     if "bid_at_yield" not in row:
         return []
     rows = [("purchase_price", f"{row['purchase_price']:,.2f} ({row['purchase_price_pct_upb']:.2f}% of UPB)"
              f" + costs {row['purchase_costs']:,.2f}")]
-    for name in ("bid_at_yield", "bid_by_outcome", "bid_at_confidence"):
+    for name in BID_NAMES:
         rows.append((name, f"{row[name]:,.2f} = {row[name + '_pct_upb']:.2f}% UPB, "
                            f"{row[name + '_pct_value']:.2f}% value, {row[name + '_pct_debt']:.2f}% debt"))
     rows.append(("irr_mean", f"{row['irr_mean']:.2%} (std {row['irr_std']:.2%})"))
-    for p in (1, 5, 10, 25, 50, 75, 90, 95, 99):
+    for p in PERCENTILES:
         rows.append((f"irr_p{p:02d}", f"{row[f'irr_p{p:02d}']:.2%}"))
     rows.append(("p_irr_below_zero", f"{row['p_irr_below_zero']:.2%}"))
     rows.append(("p_irr_below_hurdle", f"{row['p_irr_below_hurdle']:.2%} (hurdle {row['hurdle']:.2%})"))

@@ -404,3 +404,14 @@ def test_cli_table_shows_the_bids_and_the_irr_percentiles(tmp_path, capsys):
         assert key in text, key
     names = {p.name for p in out.iterdir()}
     assert {"outcomes.parquet", "bids.parquet", "path_cashflows.parquet", "run.json"} <= names
+
+
+def test_the_summary_lists_the_irr_percentiles_and_bids_the_run_computes():
+    """columns.py spells out the percentiles (it imports nothing of the
+    kernels); they are the ones engine.analytics.irr computes."""
+    from engine.analytics.irr import PERCENTILES
+    from engine.output.columns import BID_NAMES, PRICING_SUMMARY
+
+    assert [k for k in PRICING_SUMMARY if k.startswith("irr_p")] == [f"irr_p{p:02d}" for p in PERCENTILES]
+    assert BID_NAMES == ("bid_at_yield", "bid_by_outcome", "bid_at_confidence")
+    assert [k for k in PRICING_SUMMARY if k in BID_NAMES] == list(BID_NAMES)

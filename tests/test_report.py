@@ -251,6 +251,23 @@ def test_a_failed_report_write_keeps_the_run(tmp_path, tiny_config, monkeypatch)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+def test_a_table_that_no_longer_matches_run_json_is_refused(tmp_path, tiny_config):
+    """Reading the folder for a report and adding the report both check each
+    table against its sha256 in run.json."""
+    out = tmp_path / "out"
+    engine.run(tiny_config).write(out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (out / "cashflows.parquet").write_bytes(before["summary.parquet"])  # a valid table, not the recorded one
+    with pytest.raises(OutputError, match="cashflows.parquet does not match the sha256 in run.json"):
+        engine.report(out)
+    with pytest.raises(OutputError, match="cashflows.parquet does not match the sha256 in run.json"):
+        writer.add_files(out, {"report.html": b"<html></html>"})
+    (out / "cashflows.parquet").unlink()
+    with pytest.raises(OutputError, match="cashflows.parquet does not match"):
+        engine.report(out)
+    assert sorted(p.name for p in out.iterdir()) == ["run.json", "summary.parquet"]
+
+
 def test_a_later_run_replaces_the_report(tmp_path, tiny_config):
     """A run without --report after one with it leaves no report behind."""
     out = tmp_path / "out"
@@ -285,6 +302,35 @@ def test_plot_methods_return_figures_and_name_what_is_missing(tiny_config, tmp_p
     import engine.report as module  # the package, still, though engine.report is callable
 
     assert module.figures is engine.report.figures
+
+
+def test_a_report_that_cannot_be_written_is_an_output_error(tiny_config, tmp_path):
+    result = engine.run(tiny_config)
+    with pytest.raises(OutputError, match="/proc/nonexistent/r.html"):
+        engine.report(result, "/proc/nonexistent/r.html")
+    result.write(tmp_path / "out")
+    inside_a_file = tmp_path / "out" / "run.json" / "x.html"
+    with pytest.raises(OutputError, match="x.html"):
+        engine.report(result, inside_a_file)
+    path = engine.report(result, tmp_path / "r.html")
+    assert path == tmp_path / "r.html" and path.read_text(encoding="utf-8").startswith("<!DOCTYPE")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "r.html"]  # no temporary file left
+
+
+def test_write_with_a_report_draws_it_from_the_record_it_writes(tiny_config, tmp_path, monkeypatch):
+    """run.json is made once (the tape hashed once); the drawing time is
+    recorded after the write, so the page and run.json show the same timings."""
+    result = engine.run(tiny_config)
+    real, calls = result.run_info, []
+    monkeypatch.setattr(result, "run_info", lambda: calls.append(1) or real())
+    paths = result.write(tmp_path / "out", report=True)
+    assert calls == [1]
+    assert result.timings["report"] > 0
+    info = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert "report" not in info["timings_seconds"]
+    assert {p.name for p in paths} >= {"report.html", "run.json"}
+    page = page_of(tmp_path / "out")
+    assert list(page.figures) == _STANDARD
 
 
 def test_every_figure_has_a_plot_method_and_belongs_to_a_run_kind():

@@ -122,6 +122,7 @@ _BID_MEANING = {
     "bid_by_outcome": "(b) each path discounted at its outcome's yield, weighted by the outcome's probability",
     "bid_at_confidence": "(c) highest price with P(IRR >= hurdle) >= confidence",
 }
+BID_NAMES = tuple(_BID_MEANING)  # the three bids of a pricing run, (a) to (c)
 
 # summary.parquet of a pricing run: these columns after the state model's
 PRICING_SUMMARY: dict[str, str] = {

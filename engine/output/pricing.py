@@ -12,10 +12,9 @@ import math
 import numpy as np
 import pyarrow as pa
 
+from ..analytics.irr import PERCENTILES
 from ..analytics.pricing import TapeMeasures, path_outcomes, status_names
 from .columns import BIDS, OUTCOMES, PATH_CASHFLOWS, PRICING_PATHS, PRICING_SUMMARY
-
-BID_NAMES = ("bid_at_yield", "bid_by_outcome", "bid_at_confidence")
 
 
 def _pct(amount: float, base: float) -> float:
@@ -37,7 +36,7 @@ def pricing_summary(
     """The summary's pricing columns (every key of ``PRICING_SUMMARY``)."""
     d = tape.distribution
     row: dict[str, float] = {"irr_mean": d["mean"], "irr_std": d["std"]}
-    for p in (1, 5, 10, 25, 50, 75, 90, 95, 99):
+    for p in PERCENTILES:
         row[f"irr_p{p:02d}"] = d[f"p{p:02d}"]
     row["p_irr_below_zero"] = d["p_irr_below_zero"]
     row["p_irr_below_hurdle"] = d["p_irr_below_hurdle"]

@@ -140,6 +140,32 @@ def _os_errors_named(shown: Path) -> Iterator[None]:
         ) from None
 
 
+def replace_file(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` as the file ``path`` (its folder made if missing),
+    replacing it in one step: a hidden sibling is written and flushed to disk,
+    then renamed over ``path``. Returns ``path``.
+
+    Raises
+    ------
+    OutputError : the file cannot be written (no such folder, no permission,
+        a full disk); the message names ``path``, whose previous file, if
+        any, is unchanged.
+    """
+    shown = Path(path)
+    with _os_errors_named(shown):
+        shown.parent.mkdir(parents=True, exist_ok=True)
+        tmp = shown.parent / f".{shown.name}.{secrets.token_hex(6)}"
+        try:
+            _write_bytes(tmp, data)
+            os.replace(tmp, shown)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _fsync(shown.parent)
+    return shown
+
+
 def check_extra_name(name: str) -> None:
     """A file a run may carry besides its tables: ``report.html`` or
     ``plots/<name>.png`` (one level, a plain file name); anything else is a
@@ -210,13 +236,7 @@ def add_files(out_dir: str | Path, files: Mapping[str, bytes], expected_run_json
             info, data = read_run_info(shown)
             if expected_run_json is not None and data != expected_run_json:
                 raise OutputError(f"{shown}: holds another run than when the report began; nothing written, try again")
-            tables = sorted(name for name in info["files"] if name.endswith(".parquet") and "/" not in name)
-            for name in tables:
-                path = target / name
-                entry = info["files"][name]
-                if not path.is_file() or file_sha256(path) != (entry.get("sha256") if isinstance(entry, dict) else None):
-                    raise OutputError(f"{shown}: {name} does not match the sha256 in {RUN_JSON} (changed or missing); "
-                                      "run the config again")
+            tables = check_tables(target, info, shown)
             run_info = {k: v for k, v in info.items() if k != "files"}
 
             def fill(stage: Path) -> dict[str, dict[str, Any]]:
@@ -229,6 +249,27 @@ def add_files(out_dir: str | Path, files: Mapping[str, bytes], expected_run_json
 
             _stage_and_swap(target, fill, run_info)
     return [shown / name for name in [*tables, *extra, RUN_JSON]]
+
+
+def check_table(shown: str | Path, info: Mapping[str, Any], name: str, sha256: str | None) -> None:
+    """Raise :class:`OutputError` unless ``sha256`` (None: the file is missing
+    or unreadable) is the one ``run.json`` (``info``) records for the table
+    ``name`` of the run folder ``shown``."""
+    entry = info["files"].get(name)
+    if sha256 is None or sha256 != (entry.get("sha256") if isinstance(entry, dict) else None):
+        raise OutputError(f"{shown}: {name} does not match the sha256 in {RUN_JSON} (changed or missing); "
+                          "run the config again")
+
+
+def check_tables(target: Path, info: Mapping[str, Any], shown: str | Path) -> list[str]:
+    """The Parquet tables that ``run.json`` (``info``) lists for the run folder
+    ``target`` (sorted), each checked against its sha256 (:func:`check_table`;
+    ``shown`` names the folder in the error)."""
+    tables = sorted(name for name in info["files"] if name.endswith(".parquet") and "/" not in name)
+    for name in tables:
+        path = target / name
+        check_table(shown, info, name, file_sha256(path) if path.is_file() else None)
+    return tables
 
 
 @contextlib.contextmanager

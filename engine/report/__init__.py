@@ -26,24 +26,21 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..output.writer import PLOTS_DIR, REPORT_HTML, RUN_JSON, add_files
+from ..output.writer import PLOTS_DIR, REPORT_HTML, RUN_JSON, add_files, replace_file
 from .data import RunData
 
 
 @dataclass
 class Rendered:
-    """A drawn report: the page, each figure's PNG by name (in order), and
-    the names of the run kind's figures that the run has no data for."""
+    """A drawn report: the page and each figure's PNG by name (in order)."""
 
     html: str
     pngs: dict[str, bytes]
-    missing: list[str]
 
     def files(self) -> dict[str, bytes]:
         """``report.html`` and ``plots/<name>.png``: the files of a run folder."""
@@ -103,7 +100,7 @@ def render(run: RunData) -> Rendered:
             pngs[spec.name] = style.png_bytes(fig)
             fig.clear()
     page = html.page(run, [(spec, pngs[spec.name]) for spec in shown], missing)
-    return Rendered(page, pngs, [spec.name for spec in missing])
+    return Rendered(page, pngs)
 
 
 def report_files(source: Any) -> dict[str, bytes]:
@@ -131,7 +128,7 @@ def report(source: Any, path: str | os.PathLike | None = None) -> Path:
     - ``report(out_dir)``: a run folder written earlier gets ``report.html``
       and ``plots/`` (:func:`report_folder`).
     """
-    if isinstance(source, (str, os.PathLike)) and not isinstance(source, RunData):
+    if isinstance(source, (str, os.PathLike)):
         if path is not None:
             raise ValueError("report(out_dir) writes into the run folder; give no path")
         paths = report_folder(source)
@@ -146,18 +143,7 @@ def report(source: Any, path: str | os.PathLike | None = None) -> Path:
             f"{target.parent} holds a run: write its report with result.write(out_dir, report=True) or "
             "engine.report(out_dir), which list it in run.json"
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    data = render(_run_data(source)).html.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
+    return replace_file(target, render(_run_data(source)).html.encode("utf-8"))
 
 
 class _CallableModule(types.ModuleType):

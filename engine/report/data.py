@@ -9,6 +9,7 @@ report that ``run --report`` gave. :class:`RunData` holds both, from a
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import OutputError
-from ..output.writer import file_sha256, read_run_info
+from ..output.writer import check_table, read_run_info
 
 # the tables a report reads (a run folder's other tables, such as
 # path_cashflows.parquet, are not loaded)
@@ -51,9 +52,12 @@ class RunData:
     info: Mapping[str, Any]
 
     @classmethod
-    def from_result(cls, result) -> "RunData":
-        """From a :class:`~engine.api.RunResult` (the tables it would write)."""
-        return cls({k: v for k, v in result.tables.items() if k in REPORT_TABLES}, result.run_info())
+    def from_result(cls, result, info: Mapping[str, Any] | None = None) -> "RunData":
+        """From a :class:`~engine.api.RunResult` (the tables it would write)
+        and its ``run.json`` record ``info`` (``result.run_info()`` if not
+        given)."""
+        info = result.run_info() if info is None else info
+        return cls({k: v for k, v in result.tables.items() if k in REPORT_TABLES}, info)
 
     @classmethod
     def from_folder(cls, out_dir: str | Path) -> tuple["RunData", bytes]:
@@ -67,20 +71,19 @@ class RunData:
         info, raw = read_run_info(out_dir)
         folder = Path(out_dir)
         tables = {}
-        for name, entry in info["files"].items():
+        for name in info["files"]:
             stem = name[: -len(".parquet")]
             if not (name.endswith(".parquet") and stem in REPORT_TABLES):
                 continue
-            path = folder / name
             try:
-                same = path.is_file() and file_sha256(path) == (entry.get("sha256") if isinstance(entry, dict) else None)
-                if same:
-                    tables[stem] = pq.read_table(path)
-            except (OSError, pa.ArrowException):
-                same = False
-            if not same:
-                raise OutputError(f"{out_dir}: {name} does not match the sha256 in run.json (changed or missing); "
-                                  "run the config again")
+                data = (folder / name).read_bytes()  # read once: hashed, then parsed
+            except OSError:
+                data = None
+            check_table(out_dir, info, name, None if data is None else hashlib.sha256(data).hexdigest())
+            try:
+                tables[stem] = pq.read_table(pa.BufferReader(data))
+            except pa.ArrowException:
+                check_table(out_dir, info, name, None)  # unreadable as a table: reported as changed
         if "summary" not in tables:
             raise OutputError(f"{out_dir}: not a run folder (no summary.parquet)")
         return cls(tables, info), raw

@@ -17,10 +17,12 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..analytics.pricing import MIXED
+from ..kernels.holder import RESOLUTION_NAMES
 from . import style
 from .data import RunData
 
-OUTCOME_ORDER = ("performing", "modified", "deed_in_lieu", "foreclosure", "unresolved", "mixed")
+OUTCOME_ORDER = RESOLUTION_NAMES + (MIXED,)
 BIDS = (
     ("bid_at_yield", "(a) at the required yield"),
     ("bid_by_outcome", "(b) by outcome"),

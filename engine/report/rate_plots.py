@@ -23,23 +23,8 @@ def mortgage_rate_fan(run: RunData) -> Figure:
     months = q.column("month").to_numpy()
     levels = q.column("quantile").to_numpy()
     rates = q.column("mortgage_rate").to_numpy().astype(np.float64)
-    by_level = {float(lv): (months[levels == lv], rates[levels == lv]) for lv in np.unique(levels)}
     fig, ax = style.new_figure()
-    lows = sorted(lv for lv in by_level if lv < 0.5 and any(abs(h - (1 - lv)) < 1e-12 for h in by_level))
-    shades = ("#fbe3c4", "#f5c27f", "#eea53d")
-    drawn = set()
-    for i, lo in enumerate(lows):
-        hi = next(h for h in by_level if abs(h - (1 - lo)) < 1e-12)
-        m, a = by_level[lo]
-        _, b = by_level[hi]
-        ax.fill_between(m, a, b, color=shades[min(i, len(shades) - 1)], linewidth=0, label=f"{lo:.0%}-{hi:.0%} of paths")
-        drawn |= {lo, hi}
-    for lv, (m, v) in sorted(by_level.items()):
-        if lv in drawn:
-            continue
-        median = abs(lv - 0.5) < 1e-12
-        ax.plot(m, v, color=style.ORANGE if median else style.GREY, linewidth=1.3 if median else 0.9,
-                label="median" if median else f"{lv:.0%} quantile")
+    style.quantile_fan(ax, months, levels, rates, shades=("#fbe3c4", "#f5c27f", "#eea53d"), median_color=style.ORANGE)
     if "cashflows" in run.tables and "mortgage_rate" in run.tables["cashflows"].column_names:
         ax.plot(run.column("cashflows", "month"), run.column("cashflows", "mortgage_rate"), color=style.BLACK,
                 linewidth=1.0, linestyle="--", label="mean")

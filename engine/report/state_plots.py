@@ -63,28 +63,12 @@ def cash_flow_fan(run: RunData) -> Figure:
     months_q = q.column("month").to_numpy()
     levels = q.column("quantile").to_numpy()
     values = q.column("total_cash_flow").to_numpy().astype(np.float64)
-    by_level = {float(lv): (months_q[levels == lv], values[levels == lv]) for lv in np.unique(levels)}
     mean_months = run.column("cashflows", "month")
     mean = run.column("cashflows", "total_cash_flow").astype(np.float64)
 
     fig, ax = style.new_figure(margins=(0.8, 0.6, 0.2, 0.6))
     scale = style.money_axis(ax, np.concatenate([values, mean]), "total cash flow per month")
-    lows = sorted(lv for lv in by_level if lv < 0.5 and any(abs(hi - (1 - lv)) < 1e-12 for hi in by_level))
-    drawn = set()
-    shades = ("#cfe3f2", "#8fbfe0", "#5b9bd0")
-    for i, lo in enumerate(lows):  # widest band first, lightest
-        hi = next(h for h in by_level if abs(h - (1 - lo)) < 1e-12)
-        m, a = by_level[lo]
-        _, b = by_level[hi]
-        ax.fill_between(m, a / scale, b / scale, color=shades[min(i, len(shades) - 1)], linewidth=0,
-                        label=f"{lo:.0%}-{hi:.0%} of paths")
-        drawn |= {lo, hi}
-    for lv, (m, v) in sorted(by_level.items()):
-        if lv in drawn:
-            continue
-        median = abs(lv - 0.5) < 1e-12
-        ax.plot(m, v / scale, color=style.BLUE if median else style.GREY, linewidth=1.3 if median else 0.9,
-                label="median" if median else f"{lv:.0%} quantile")
+    style.quantile_fan(ax, months_q, levels, values, scale)
     ax.plot(mean_months, mean / scale, color=style.VERMILLION, linewidth=0.9, linestyle="--", label="mean")
     last = style.last_active_month(mean_months, mean)
     style.month_axis(ax, last)

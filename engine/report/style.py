@@ -142,11 +142,35 @@ def money_axis(ax, values, label: str, axis: str = "y") -> float:
     """Label ``axis`` with ``label [unit]`` for amounts ``values``; returns the
     divisor to plot them with."""
     scale, word = money_scale(values)
-    unit = word if scale == 1.0 else f"{word}"
-    getattr(ax, f"set_{axis}label")(f"{label} [{unit}]")
+    getattr(ax, f"set_{axis}label")(f"{label} [{word}]")
     fmt = FuncFormatter(lambda v, _pos: f"{v:,.0f}" if abs(v) >= 10 or v == 0 else f"{v:,.2g}")
     getattr(ax, f"{axis}axis").set_major_formatter(fmt)
     return scale
+
+
+def quantile_fan(ax, months, levels, values, scale: float = 1.0, shades: tuple[str, ...] = ("#cfe3f2", "#8fbfe0", "#5b9bd0"),
+                 median_color: str = BLUE) -> None:
+    """A fan of quantiles by month (rows ``months``, ``levels``, ``values`` of
+    a quantile table; ``values`` divided by ``scale``): a shaded band between
+    each pair (q, 1 - q), the widest first and lightest (``shades``, the last
+    repeated), and a line for each quantile without a pair: the median in
+    ``median_color``, any other in grey."""
+    by_level = {float(lv): (months[levels == lv], values[levels == lv]) for lv in np.unique(levels)}
+    lows = sorted(lv for lv in by_level if lv < 0.5 and any(abs(hi - (1 - lv)) < 1e-12 for hi in by_level))
+    drawn = set()
+    for i, lo in enumerate(lows):  # widest band first, lightest
+        hi = next(h for h in by_level if abs(h - (1 - lo)) < 1e-12)
+        m, a = by_level[lo]
+        _, b = by_level[hi]
+        ax.fill_between(m, a / scale, b / scale, color=shades[min(i, len(shades) - 1)], linewidth=0,
+                        label=f"{lo:.0%}-{hi:.0%} of paths")
+        drawn |= {lo, hi}
+    for lv, (m, v) in sorted(by_level.items()):
+        if lv in drawn:
+            continue
+        median = abs(lv - 0.5) < 1e-12
+        ax.plot(m, v / scale, color=median_color if median else GREY, linewidth=1.3 if median else 0.9,
+                label="median" if median else f"{lv:.0%} quantile")
 
 
 def percent_axis(ax, label: str, axis: str = "y", decimals: int | None = None) -> None:
@@ -176,13 +200,6 @@ def last_active_month(months: np.ndarray, *series: np.ndarray, share: float = 1e
             if idx.size:
                 last = max(last, int(months[idx[-1]]))
     return min(last + 6, int(months[-1])) if months.size else last
-
-
-def note(ax, text: str, loc: str = "upper right") -> None:
-    """A small grey note inside the axes (a sample size, a count clipped)."""
-    x, ha = (0.99, "right") if "right" in loc else ((0.5, "center") if "center" in loc else (0.01, "left"))
-    y, va = (0.98, "top") if "upper" in loc else (0.02, "bottom")
-    ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8.5, color="#555555")
 
 
 def robust_top(values: np.ndarray, quantile: float = 99.0, headroom: float = 1.15) -> float:

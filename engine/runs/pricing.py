@@ -38,6 +38,7 @@ from ..kernels.holder import RESOLUTION_NAMES
 from ..execution import LOCAL, Executor, auto_slots, plan, run_tasks
 from ..models.holder import block_shape, simulate_block
 from ..models.state import KernelInputs, StatePart, StateReducer, StateSums, kernel_inputs
+from ..output.columns import BID_NAMES
 from ..output.pricing import (
     bids_table,
     outcomes_table,
@@ -151,7 +152,7 @@ def run(
         "ask_above_bid": ask_above,
         "asking_price_pct_upb": 100.0 * prices / loans.balance,
     }
-    for name in ("bid_at_yield", "bid_by_outcome", "bid_at_confidence"):
+    for name in BID_NAMES:
         bids[f"{name}_pct_upb"] = 100.0 * per_loan[name] / loans.balance
 
     tables = state_tables(config, loans, sums)
